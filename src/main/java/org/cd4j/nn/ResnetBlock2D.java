@@ -1,0 +1,51 @@
+package org.cd4j.nn;
+
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * diffusers' {@code ResnetBlock2D} (the "default" time-embedding norm, used by every SD UNet
+ * and VAE): {@code norm1 → silu → conv1 (+ time_emb_proj(silu(temb))) → norm2 → silu → conv2},
+ * plus an optional 1×1 {@code conv_shortcut} when the channel count changes. Shared by the
+ * UNet and the VAE, whose checkpoints use the same key names.
+ */
+public final class ResnetBlock2D extends Module {
+    private final GroupNorm norm1;
+    private final Conv2d conv1;
+    private final Linear timeEmbProj;
+    private final GroupNorm norm2;
+    private final Conv2d conv2;
+    private final Conv2d convShortcut;
+    private final double outputScaleFactor;
+    private final String act;
+
+    /**
+     * @param tembChannels time-embedding width, or 0 for none (the VAE)
+     * @param groups       norm_num_groups
+     * @param act          activation name (config act_fn, "silu" for SD)
+     */
+    public ResnetBlock2D(long in, long out, long tembChannels, long groups, double eps,
+                         double outputScaleFactor, String act, DType dtype) {
+        super(dtype);
+        this.norm1 = child("norm1", new GroupNorm(groups, in, eps, dtype));
+        this.conv1 = child("conv1", new Conv2d(in, out, 3, 1, 1, dtype));
+        this.timeEmbProj = tembChannels > 0 ? child("time_emb_proj", new Linear(tembChannels, out, true, dtype)) : null;
+        this.norm2 = child("norm2", new GroupNorm(groups, out, eps, dtype));
+        this.conv2 = child("conv2", new Conv2d(out, out, 3, 1, 1, dtype));
+        this.convShortcut = in != out ? child("conv_shortcut", new Conv2d(in, out, 1, 1, 0, dtype)) : null;
+        this.outputScaleFactor = outputScaleFactor;
+        this.act = act;
+    }
+
+    /** @param temb (B, tembChannels) or null when the block has no time embedding */
+    public Tensor forward(Tensor x, Tensor temb) {
+        Tensor h = conv1.forward(F.activation(act, norm1.forward(x)));
+        if (timeEmbProj != null && temb != null) {
+            Tensor t = timeEmbProj.forward(F.activation(act, temb));
+            h = h.add(t.unsqueeze(-1).unsqueeze(-1)); // (B, C) -> (B, C, 1, 1)
+        }
+        h = conv2.forward(F.activation(act, norm2.forward(h)));
+        Tensor skip = convShortcut != null ? convShortcut.forward(x) : x;
+        Tensor out = skip.add(h);
+        return outputScaleFactor == 1.0 ? out : F.mul(out, 1.0 / outputScaleFactor);
+    }
+}
