@@ -57,8 +57,9 @@ public enum DType {
 
     /** The dtype of a libtorch scalar type. */
     public static DType of(ScalarType st) {
+        // JavaCPP may hand out distinct enum-like objects for one scalar type: compare the values
         for (DType d : values()) {
-            if (d.scalarType == st) return d;
+            if (d.scalarType.value == st.value) return d;
         }
         throw new IllegalArgumentException("unsupported libtorch dtype " + st);
     }
