@@ -36,7 +36,7 @@ public final class Tensors {
     public static Tensor fromFloats(float[] data, long... shape) {
         checkCount(data.length, shape);
         Tensor t = torch.empty(shape, options(DType.F32), new MemoryFormatOptional());
-        new FloatPointer(t.data_ptr_float()).capacity(data.length).put(data);
+        if (data.length > 0) new FloatPointer(t.data_ptr_float()).capacity(data.length).put(data);
         return t;
     }
 
@@ -44,7 +44,7 @@ public final class Tensors {
     public static Tensor fromLongs(long[] data, long... shape) {
         checkCount(data.length, shape);
         Tensor t = torch.empty(shape, options(DType.I64), new MemoryFormatOptional());
-        new LongPointer(t.data_ptr_long()).capacity(data.length).put(data);
+        if (data.length > 0) new LongPointer(t.data_ptr_long()).capacity(data.length).put(data);
         return t;
     }
 

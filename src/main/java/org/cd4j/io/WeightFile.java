@@ -1,0 +1,112 @@
+package org.cd4j.io;
+
+import org.bytedeco.pytorch.Tensor;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Loads a flat {@code name -> tensor} weight file, whatever its container: safetensors
+ * (memory-mapped, zero-copy) or a {@code torch.save} archive ({@code .bin}, {@code .pt},
+ * {@code .ckpt}). The container is recognised by its first bytes, not its extension, so a
+ * misnamed file still loads or fails with a message about what it really is.
+ *
+ * <p>Only flat dicts are returned as they are: nested dicts are not silently flattened (names
+ * would change meaning), and the error lists the top-level keys so the caller can pick one with a
+ * key path, e.g. {@code loadFlat(ckpt, "state_dict")} for a Lightning checkpoint. Empty dicts
+ * among the values (diffusers' {@code attn1.processor: {}}) hold no weights and are skipped.
+ */
+public final class WeightFile {
+    /** What a file holds, judged by its first bytes. */
+    public enum Format {
+        SAFETENSORS,
+        TORCH
+    }
+
+    private WeightFile() {}
+
+    /** The container of {@code file}: ZIP (or legacy pickle) means torch, anything else safetensors. */
+    public static Format detect(Path file) throws IOException {
+        byte[] head;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(9);
+        }
+        boolean zip = head.length >= 4 && head[0] == 'P' && head[1] == 'K' && (head[2] == 3 || head[2] == 5);
+        // A safetensors header length may well start with byte 0x80 too; its JSON at byte 8 decides.
+        boolean json = head.length >= 9 && head[8] == '{';
+        boolean legacyPickle = !json && head.length >= 1 && (head[0] & 0xff) == 0x80;
+        return zip || legacyPickle ? Format.TORCH : Format.SAFETENSORS;
+    }
+
+    /**
+     * Loads a file whose top level is a flat dict of tensors, reading torch files strictly.
+     *
+     * @throws FormatException when the file is invalid or not a flat dict of tensors
+     */
+    public static LoadedWeights loadFlat(Path file) throws IOException {
+        return loadFlat(file, new String[0]);
+    }
+
+    /**
+     * Loads the flat dict of tensors found under {@code keyPath} in a torch file (for example
+     * {@code "state_dict"}). With a key path the pickle is read leniently, so objects beside the
+     * selected dict (Lightning callbacks, hyper-parameters) are skipped without being run.
+     */
+    public static LoadedWeights loadFlat(Path file, String... keyPath) throws IOException {
+        if (detect(file) == Format.SAFETENSORS) {
+            if (keyPath.length > 0) {
+                throw new IllegalArgumentException(file + " is a safetensors file, which is flat; a key path "
+                        + List.of(keyPath) + " only applies to torch.save files");
+            }
+            SafetensorsFile f = SafetensorsFile.open(file);
+            try {
+                return new LoadedWeights(file, f.tensors(), f.metadata(), f);
+            } catch (RuntimeException e) {
+                f.close();
+                throw e;
+            }
+        }
+        TorchPickleReader.Mode mode = keyPath.length > 0 ? TorchPickleReader.Mode.LENIENT : TorchPickleReader.Mode.STRICT;
+        Object node = TorchPickleReader.read(file, mode);
+        StringBuilder where = new StringBuilder();
+        for (String k : keyPath) {
+            if (!(node instanceof Map<?, ?> m) || !m.containsKey(k)) {
+                String at = where.length() == 0 ? "at the top level" : "under '" + where + "'";
+                String has = node instanceof Map<?, ?> m2 ? "its keys are " + m2.keySet() : "it holds " + TorchPickleReader.kind(node);
+                throw new FormatException(file, "has no key '" + k + "' " + at + "; " + has);
+            }
+            node = ((Map<?, ?>) node).get(k);
+            where.append(where.length() == 0 ? "" : "/").append(k);
+        }
+        return new LoadedWeights(file, flat(file, node, where.toString()), Map.of(), null);
+    }
+
+    private static Map<String, Tensor> flat(Path file, Object node, String where) throws FormatException {
+        String at = where.isEmpty() ? "at the top level" : "under '" + where + "'";
+        if (!(node instanceof Map<?, ?> m)) {
+            throw new FormatException(file, "holds " + TorchPickleReader.kind(node) + " " + at
+                    + ", expected a dict of tensors");
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            Object v = e.getValue();
+            if (v instanceof Tensor t) {
+                out.put((String) e.getKey(), t);
+            } else if (!(v instanceof Map<?, ?> sub && sub.isEmpty())) {
+                throw new FormatException(file, "is not a flat dict of tensors: '" + e.getKey() + "' " + at + " holds "
+                        + TorchPickleReader.kind(v) + " (keys " + at + ": " + abbreviate(m.keySet().toString())
+                        + "); expected tensors only, or a key path selecting a nested dict");
+            }
+        }
+        return out;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 300 ? s : s.substring(0, 297) + "...";
+    }
+}
