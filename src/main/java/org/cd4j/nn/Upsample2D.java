@@ -20,7 +20,7 @@ public final class Upsample2D extends Module {
         long th = h > 0 ? h : x.size(2) * 2;
         long tw = w > 0 ? w : x.size(3) * 2;
         // nearest upsampling is not implemented for bf16 on every backend: upcast as diffusers does
-        boolean bf16 = x.scalar_type() == torch.ScalarType.BFloat16;
+        boolean bf16 = x.scalar_type().value == torch.ScalarType.BFloat16.value; // JavaCPP enums: compare values
         Tensor in = bf16 ? x.to(torch.ScalarType.Float) : x;
         Tensor up = F.interpolateNearest(in, th, tw);
         if (bf16) up = up.to(torch.ScalarType.BFloat16);
