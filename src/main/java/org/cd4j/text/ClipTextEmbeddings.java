@@ -2,11 +2,11 @@ package org.cd4j.text;
 
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.Embedding;
-import org.cd4j.nn.F;
 import org.cd4j.nn.Module;
 
 /**
@@ -39,7 +39,9 @@ final class ClipTextEmbeddings extends Module {
             // those rows receive gradients (and weight decay); every other row stays frozen.
             long n = trainableRows.size(0);
             Tensor isNew = ids.ge(new Scalar(firstTrainableId)).unsqueeze(-1); // (B, T, 1)
-            Tensor local = F.clamp(ids.sub(new Scalar(firstTrainableId)), 0, n - 1); // (B, T)
+            // integer bounds keep the ids int64 (double bounds would promote them to float)
+            Tensor local = torch.clamp(ids.sub(new Scalar(firstTrainableId)),
+                    new ScalarOptional(new Scalar(0L)), new ScalarOptional(new Scalar(n - 1))); // (B, T)
             tokens = torch.where(isNew, torch.embedding(trainableRows, local), tokens);
         }
         return tokens.add(positions);

@@ -1,0 +1,223 @@
+package org.cd4j.cli;
+
+import org.bytedeco.pytorch.Tensor;
+import org.cd4j.concept.delta.DeltaApplier;
+import org.cd4j.io.Png;
+import org.cd4j.io.SafetensorsFile;
+import org.cd4j.io.SafetensorsWriter;
+import org.cd4j.nn.DType;
+import org.cd4j.pipeline.GenerationRequest;
+import org.cd4j.pipeline.Images;
+import org.cd4j.pipeline.StableDiffusion;
+import org.cd4j.sched.Samplers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code cd4j generate}: text-to-image with a Stable Diffusion folder, seed-compatible with diffusers on CPU. */
+@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Generate images from a prompt (same seed, same image as diffusers on CPU).")
+public final class GenerateCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Diffusers Stable Diffusion folder.")
+    Path model;
+
+    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "What to draw.")
+    String prompt;
+
+    @Option(names = "--negative-prompt", paramLabel = "TEXT", description = "What to avoid (default: the empty prompt).")
+    String negativePrompt;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Random seed (default: a random one, printed and stored in the PNG).")
+    Long seed;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "50", description = "Sampling steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--guidance", paramLabel = "F", defaultValue = "7.5",
+            description = "Classifier-free guidance scale; 1 or less turns guidance off (default: ${DEFAULT-VALUE}).")
+    double guidance;
+
+    @Option(names = "--scheduler", paramLabel = "NAME",
+            description = "Sampler: ddpm, ddim, pndm, euler, euler-a, dpm++2m (default: the model's own).")
+    String scheduler;
+
+    @Option(names = "--eta", paramLabel = "F", defaultValue = "0", description = "DDIM eta in [0, 1] (default: ${DEFAULT-VALUE}).")
+    double eta;
+
+    @Option(names = "--karras", description = "Use Karras sigmas (euler, dpm++2m).")
+    boolean karras;
+
+    @Option(names = "--height", paramLabel = "H", description = "Image height, a multiple of 8 (default: the model's).")
+    int height;
+
+    @Option(names = "--width", paramLabel = "W", description = "Image width, a multiple of 8 (default: the model's).")
+    int width;
+
+    @Option(names = "--num-images", paramLabel = "N", defaultValue = "1", description = "Images to generate (default: ${DEFAULT-VALUE}).")
+    int numImages;
+
+    // --- Custom Diffusion deltas (org.cd4j.concept.delta) ---
+    @Option(names = "--delta", paramLabel = "FILE",
+            description = "A trained concept to apply (cd4j, adobe, diffusers or CompVis delta; repeatable).")
+    List<Path> deltas = new ArrayList<>();
+
+    @Option(names = "--force", description = "Apply deltas even if they record another base model.")
+    boolean force;
+
+    /** The delta file names, for the PNG parameters. */
+    private String deltaNames() {
+        List<String> names = new ArrayList<>();
+        for (Path d : deltas) names.add(String.valueOf(d.getFileName()));
+        return String.join(", ", names);
+    }
+    // --- end deltas ---
+
+    @Option(names = "--latents", paramLabel = "FILE.safetensors",
+            description = "Initial latents (entry 'latents', (N, 4, H/8, W/8)); scaled by the sampler's init sigma.")
+    Path latents;
+
+    @Option(names = "--output", paramLabel = "PATH", defaultValue = "outputs",
+            description = "A .png file, or a folder for numbered images (default: ${DEFAULT-VALUE}).")
+    Path output;
+
+    @Option(names = "--save-tensor", paramLabel = "FILE.safetensors",
+            description = "Also save the decoded images (float32 (N, 3, H, W), unclamped) as entry 'images'.")
+    Path saveTensor;
+
+    @Option(names = "--dtype", paramLabel = "fp32|bf16|fp16", defaultValue = "fp32", description = "Compute dtype (default: ${DEFAULT-VALUE}).")
+    String dtype;
+
+    @Option(names = "--overwrite", description = "Replace existing output files.")
+    boolean overwrite;
+
+    @Option(names = "--verbose", description = "Print stack traces on errors.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        checkFlags();
+        long s = seed != null ? seed : new SecureRandom().nextLong() & 0xFFFFFFFFL;
+        DType dt = parseDType();
+        List<Path> targets = outputPaths(s);
+        Tensor init = null;
+        SafetensorsFile latentFile = null;
+        try {
+            if (latents != null) {
+                if (!Files.isRegularFile(latents)) throw new UsageException("--latents " + latents + " does not exist");
+                latentFile = SafetensorsFile.open(latents);
+                if (!latentFile.keys().contains("latents")) {
+                    throw new UsageException("--latents " + latents + " has no entry named 'latents' (it has " + latentFile.keys() + ")");
+                }
+                init = latentFile.tensor("latents").clone();
+            }
+            StableDiffusion sd = StableDiffusion.load(model, dt);
+            DeltaApplier.applyFiles(sd, deltas, force, w -> System.err.println("warning: " + w)); // --delta
+            GenerationRequest req = new GenerationRequest(prompt, negativePrompt, s, steps, guidance, scheduler, eta,
+                    height, width, numImages, karras, init);
+            String samplerName = sd.sampler(req).name();
+            Tensor decoded;
+            try (Progress bar = Progress.start("generate", System.err)) {
+                decoded = sd.generate(req, bar);
+            }
+            if (saveTensor != null) {
+                SafetensorsWriter.write(saveTensor, Map.of("images", decoded), Map.of("format", "pt"), overwrite);
+            }
+            List<BufferedImage> images = Images.toImages(decoded);
+            int h = images.get(0).getHeight(), w = images.get(0).getWidth();
+            for (int i = 0; i < images.size(); i++) {
+                Png.write(targets.get(i), images.get(i), parameters(s, samplerName, w, h, i), overwrite);
+                System.out.println(targets.get(i));
+            }
+            System.err.printf(Locale.ROOT, "seed %d, %d step(s) with %s, %dx%d%n", s, steps, samplerName, w, h);
+            return 0;
+        } finally {
+            if (latentFile != null) latentFile.close();
+        }
+    }
+
+    private void checkFlags() {
+        if (steps < 1) throw new UsageException("--steps must be at least 1, got " + steps);
+        if (numImages < 1) throw new UsageException("--num-images must be at least 1, got " + numImages);
+        if (height < 0 || height % 8 != 0) throw new UsageException("--height must be a positive multiple of 8, got " + height);
+        if (width < 0 || width % 8 != 0) throw new UsageException("--width must be a positive multiple of 8, got " + width);
+        if (!(eta >= 0 && eta <= 1)) throw new UsageException("--eta must lie in [0, 1], got " + eta);
+        if (scheduler != null && !Samplers.names().contains(scheduler)) {
+            throw new UsageException("--scheduler '" + scheduler + "' is unknown; choose one of " + String.join(", ", Samplers.names()));
+        }
+        if (!Files.isDirectory(model)) throw new UsageException("--model " + model + " is not a folder");
+        for (Path d : deltas) if (!Files.exists(d)) throw new UsageException("--delta " + d + " does not exist");
+        if (saveTensor != null && !overwrite && Files.exists(saveTensor)) {
+            throw new UsageException("--save-tensor " + saveTensor + " already exists (use --overwrite to replace it)");
+        }
+    }
+
+    private DType parseDType() {
+        try {
+            return DType.parse(dtype);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--dtype " + e.getMessage());
+        }
+    }
+
+    /** Decides every output file before any work, so a clash is reported at once. */
+    private List<Path> outputPaths(long s) throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (Png.isPngName(output)) {
+            String name = output.getFileName().toString();
+            String stem = name.substring(0, name.length() - 4);
+            for (int i = 0; i < numImages; i++) {
+                Path p = numImages == 1 ? output : output.resolveSibling(stem + "-" + i + ".png");
+                if (!overwrite && Files.exists(p)) throw new UsageException("--output " + p + " already exists (use --overwrite to replace it)");
+                out.add(p);
+            }
+        } else {
+            if (Files.exists(output) && !Files.isDirectory(output)) {
+                throw new UsageException("--output " + output + " is neither a folder nor a .png file name");
+            }
+            // In a folder, never replace: number the images after the ones already there.
+            int k = 0;
+            for (int i = 0; i < numImages; i++) {
+                Path p;
+                do {
+                    p = output.resolve(String.format(Locale.ROOT, "%05d-%d.png", k++, s));
+                } while (Files.exists(p));
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private Map<String, String> parameters(long s, String sampler, int w, int h, int index) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("prompt", prompt);
+        m.put("negative_prompt", negativePrompt == null ? "" : negativePrompt);
+        m.put("seed", Long.toString(s));
+        m.put("image_index", Integer.toString(index));
+        m.put("steps", Integer.toString(steps));
+        m.put("sampler", sampler + (karras ? " karras" : ""));
+        m.put("guidance", Double.toString(guidance));
+        if (eta != 0) m.put("eta", Double.toString(eta));
+        m.put("size", w + "x" + h);
+        m.put("model", model.toAbsolutePath().normalize().toString());
+        m.put("dtype", dtype);
+        if (!deltas.isEmpty()) m.put("deltas", deltaNames());
+        m.put("software", "cd4j");
+        // One line in the style other tools read ("parameters" chunk).
+        m.put("parameters", prompt + "\nNegative prompt: " + m.get("negative_prompt") + "\nSteps: " + steps
+                + ", Sampler: " + m.get("sampler") + ", CFG scale: " + guidance + ", Seed: " + s
+                + ", Size: " + w + "x" + h + ", Model: " + model.getFileName()
+                + (deltas.isEmpty() ? "" : ", Deltas: " + deltaNames()));
+        return m;
+    }
+}

@@ -1,0 +1,49 @@
+package org.cd4j.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code cd4j} command line: one class per subcommand. Exit codes: 0 success, 1 failure,
+ * 2 usage error; a stack trace is printed only with {@code --verbose}.
+ */
+@Command(name = "cd4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Custom Diffusion for Java: teach Stable Diffusion new concepts from a few images, and generate with them.",
+        subcommands = {
+                GenerateCommand.class,
+                ConvertCommand.class,
+                TrainCommand.class,
+                TokenizeCommand.class,
+                BenchCommand.class,
+                CommandLine.HelpCommand.class
+        })
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (for tests and embedding). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(new Failures());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        return cl.execute(args);
+    }
+
+    /** Reports the version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[]{"cd4j " + (v == null ? "(development build)" : v)};
+        }
+    }
+}
