@@ -34,7 +34,7 @@ public final class UNetBench {
             }
         }
         double gflop = UNetFlops.forward(cfg, latent, latent, 77) / 1e9;
-        return new BenchResult("unet_forward", arch, latent, 1, dtype.name().toLowerCase(java.util.Locale.ROOT),
+        return new BenchResult("unet_forward", arch, latent, 1, dtype == DType.F32 ? "fp32" : dtype.name().toLowerCase(java.util.Locale.ROOT),
                 Torch.threads(), secs, gflop, Rss.peakBytes() / (double) (1L << 30));
     }
 }

@@ -2,6 +2,7 @@ package org.cd4j.cli;
 
 import org.cd4j.bench.BenchResult;
 import org.cd4j.bench.Presets;
+import org.cd4j.bench.TrainStepBench;
 import org.cd4j.bench.UNetBench;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.Torch;
@@ -37,6 +38,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "fp32", description = "fp32 or bf16 (default: ${DEFAULT-VALUE}).")
     String dtype;
 
+    @Option(names = "--batch", defaultValue = "1", description = "Training batch (train only) (default: ${DEFAULT-VALUE}).")
+    int batch;
+
     @Option(names = "--threads", description = "libtorch threads (default: every core).")
     Integer threads;
 
@@ -54,11 +58,15 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--dtype " + e.getMessage());
         }
+        if (batch < 1) throw new UsageException("--batch must be at least 1");
         if (threads != null) Torch.setThreads(threads);
         BenchResult r;
         switch (what) {
             case "unet":
                 r = UNetBench.run(arch, latent, dt, warmup, repeats);
+                break;
+            case "train":
+                r = TrainStepBench.run(arch, latent, batch, dt, warmup, repeats);
                 break;
             default:
                 throw new UsageException("bench target '" + what + "' is unknown (expected unet or train)");

@@ -1,5 +1,6 @@
 package org.cd4j.pipeline;
 
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -135,7 +136,19 @@ public final class StableDiffusion {
      * unclamped (nominally in [-1, 1]); {@link Images#toImages} turns them into pictures.
      */
     public Tensor generate(GenerationRequest r, ProgressListener progress) {
-        return decode(generateLatents(r, progress));
+        // Every intermediate of the run (text states, latents, VAE activations) is freed when the
+        // scope closes; only the images survive, so repeated generations do not grow memory.
+        Tensor images;
+        try (PointerScope scope = new PointerScope()) {
+            images = decode(generateLatents(r, progress));
+            images.retainReference();
+        }
+        PointerScope outer = PointerScope.getInnerScope();
+        if (outer != null) {
+            outer.attach(images);
+            images.releaseReference();
+        }
+        return images;
     }
 
     /** The denoised latents (N, 4, h, w) of a request, before VAE decoding. */

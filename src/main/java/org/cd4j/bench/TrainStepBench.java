@@ -1,0 +1,68 @@
+package org.cd4j.bench;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.cd4j.concept.AdamW;
+import org.cd4j.concept.CustomDiffusionAttnProcessor;
+import org.cd4j.concept.TrainMode;
+import org.cd4j.nn.Autocast;
+import org.cd4j.nn.DType;
+import org.cd4j.nn.F;
+import org.cd4j.nn.Rng;
+import org.cd4j.nn.Torch;
+import org.cd4j.unet.Attention;
+import org.cd4j.unet.UNet2DConditionModel;
+import org.cd4j.unet.UNetConfig;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Times one Custom Diffusion training step of a preset UNet with random weights: forward with
+ * the Custom Diffusion attention processor, MSE loss against noise, backward, AdamW on the
+ * cross-attention key/value weights only (32 tensors, 19.2 M parameters for SD-1.5) — the work
+ * the Python reference's benchmark step does. A step costs about twice the forward FLOPs
+ * (backward propagates input gradients through every layer; the weight gradients of the
+ * trained projections are negligible), which is what {@code gflops_per_s} uses.
+ */
+public final class TrainStepBench {
+    private TrainStepBench() {}
+
+    public static BenchResult run(String arch, int latent, int batch, DType amp, int warmup, int repeats) {
+        UNetConfig cfg = Presets.unet(arch);
+        UNet2DConditionModel unet = new UNet2DConditionModel(cfg, DType.F32);
+        RandomWeights.fill(unet, 0);
+        unet.requiresGrad(false);
+        Map<String, Tensor> trained = new LinkedHashMap<>();
+        unet.namedParameters().forEach((k, v) -> {
+            if (TrainMode.CROSSATTN_KV.trains(k)) {
+                v.requires_grad_(true);
+                trained.put(k, v);
+            }
+        });
+        for (Attention a : unet.attentions().values()) a.setProcessor(CustomDiffusionAttnProcessor.INSTANCE);
+        AdamW opt = AdamW.withDefaults(trained);
+        Rng rng = Rng.seeded(1);
+        Tensor x = rng.randn(batch, cfg.inChannels(), latent, latent);
+        Tensor noise = rng.randn(batch, cfg.inChannels(), latent, latent);
+        Tensor ctx = rng.randn(batch, 77, cfg.crossAttentionDim().get(0));
+        double[] secs = new double[repeats];
+        for (int i = -warmup; i < repeats; i++) {
+            try (PointerScope s = new PointerScope()) {
+                long t0 = System.nanoTime();
+                Tensor loss;
+                try (Autocast ac = Autocast.to(amp)) {
+                    loss = F.mseLoss(unet.forward(x, 500.0, ctx).to(org.bytedeco.pytorch.global.torch.ScalarType.Float), noise);
+                }
+                loss.backward();
+                opt.step(1e-5);
+                opt.zeroGrad();
+                double dt = (System.nanoTime() - t0) / 1e9;
+                if (i >= 0) secs[i] = dt;
+            }
+        }
+        double gflop = 2 * batch * UNetFlops.forward(cfg, latent, latent, 77) / 1e9;
+        return new BenchResult("train_step", arch, latent, batch, amp == DType.F32 ? "fp32" : "bf16-autocast",
+                Torch.threads(), secs, gflop, Rss.peakBytes() / (double) (1L << 30));
+    }
+}
