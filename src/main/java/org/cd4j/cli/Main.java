@@ -32,9 +32,15 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (for tests and embedding). */
     public static int run(String... args) {
+        return run(null, args);
+    }
+
+    /** Like {@link #run(String...)}, with error messages written to {@code err} (null: stderr). */
+    public static int run(java.io.PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new Failures());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        if (err != null) cl.setErr(err);
         return cl.execute(args);
     }
 

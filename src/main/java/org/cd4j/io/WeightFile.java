@@ -30,6 +30,27 @@ public final class WeightFile {
 
     private WeightFile() {}
 
+    /**
+     * The weights file of a model part folder: {@code <stem>.safetensors}, else {@code <stem>.bin}
+     * (diffusers' names, e.g. {@code diffusion_pytorch_model}, {@code model} / {@code pytorch_model}).
+     *
+     * @param stems accepted stems in order of preference
+     * @throws NoSuchFileException naming the folder and the expected files when none exists
+     */
+    public static Path locate(Path dir, String what, String... stems) throws IOException {
+        if (!Files.isDirectory(dir)) throw new java.nio.file.NoSuchFileException(dir.toString(), null, what + " folder not found");
+        java.util.List<String> tried = new java.util.ArrayList<>();
+        for (String ext : new String[]{".safetensors", ".bin"}) {
+            for (String stem : stems) {
+                Path p = dir.resolve(stem + ext);
+                if (Files.isRegularFile(p)) return p;
+                tried.add(stem + ext);
+            }
+        }
+        throw new java.nio.file.NoSuchFileException(dir.toString(), null, "no " + what + " weights (expected "
+                + String.join(" or ", tried) + ")");
+    }
+
     /** The container of {@code file}: ZIP (or legacy pickle) means torch, anything else safetensors. */
     public static Format detect(Path file) throws IOException {
         byte[] head;

@@ -5,7 +5,8 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-import org.cd4j.io.SafetensorsFile;
+import org.cd4j.io.LoadedWeights;
+import org.cd4j.io.WeightFile;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.Module;
 import org.cd4j.nn.Tensors;
@@ -210,18 +211,11 @@ public final class ClipTextModel extends Module {
             throw new NoSuchFileException(textEncoderDir.toString(), null, "not a text encoder folder");
         }
         ClipTextConfig config = ClipTextConfig.load(textEncoderDir.resolve("config.json"));
-        Path weights = textEncoderDir.resolve("model.safetensors");
-        if (!Files.isRegularFile(weights)) {
-            Path bin = textEncoderDir.resolve("pytorch_model.bin");
-            if (Files.isRegularFile(bin)) {
-                throw new UnsupportedOperationException(bin + ": .bin text encoder weights are not supported yet;"
-                        + " convert them to model.safetensors");
-            }
-            throw new NoSuchFileException(weights.toString(), null, "no text encoder weights (expected model.safetensors)");
-        }
+        Path weights = WeightFile.locate(textEncoderDir, "text encoder", "model", "pytorch_model");
         ClipTextModel model = new ClipTextModel(config, dtype);
-        try (SafetensorsFile f = SafetensorsFile.open(weights)) {
-            model.loadTextEncoderStateDict(f.tensors(), weights.toString());
+        // safetensors tensors are views of the mapped file: keep it open until they are copied
+        try (LoadedWeights w = WeightFile.loadFlat(weights)) {
+            model.loadTextEncoderStateDict(w.tensors(), weights.toString());
         }
         return model;
     }

@@ -103,12 +103,7 @@ public final class UNet2DConditionModel extends Module {
             throw new NoSuchFileException(unetDir.toString(), null, "UNet folder not found");
         }
         UNetConfig config = UNetConfig.load(unetDir.resolve(CONFIG));
-        Path weights = unetDir.resolve(SAFETENSORS_WEIGHTS);
-        if (!Files.exists(weights)) weights = unetDir.resolve(BIN_WEIGHTS);
-        if (!Files.exists(weights)) {
-            throw new NoSuchFileException(unetDir.toString(), null,
-                    "no UNet weights (expected " + SAFETENSORS_WEIGHTS + " or " + BIN_WEIGHTS + ")");
-        }
+        Path weights = WeightFile.locate(unetDir, "UNet", "diffusion_pytorch_model");
         UNet2DConditionModel model = new UNet2DConditionModel(config, dtype);
         // Safetensors tensors are views of the mapped file: keep it open until they are copied.
         try (LoadedWeights w = WeightFile.loadFlat(weights)) {

@@ -1,7 +1,8 @@
 package org.cd4j.vae;
 
 import org.bytedeco.pytorch.Tensor;
-import org.cd4j.io.SafetensorsFile;
+import org.cd4j.io.LoadedWeights;
+import org.cd4j.io.WeightFile;
 import org.cd4j.nn.Conv2d;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.Module;
@@ -143,19 +144,11 @@ public final class AutoencoderKL extends Module {
             throw new NoSuchFileException(vaeDir.toString(), null, "not a VAE folder");
         }
         VaeConfig config = VaeConfig.load(vaeDir.resolve("config.json"));
-        Path weights = vaeDir.resolve("diffusion_pytorch_model.safetensors");
-        if (!Files.isRegularFile(weights)) {
-            Path bin = vaeDir.resolve("diffusion_pytorch_model.bin");
-            if (Files.isRegularFile(bin)) {
-                throw new UnsupportedOperationException(bin + ": .bin VAE weights are not supported yet;"
-                        + " convert them to diffusion_pytorch_model.safetensors");
-            }
-            throw new NoSuchFileException(weights.toString(), null,
-                    "no VAE weights (expected diffusion_pytorch_model.safetensors)");
-        }
+        Path weights = WeightFile.locate(vaeDir, "VAE", "diffusion_pytorch_model");
         AutoencoderKL model = new AutoencoderKL(config, dtype);
-        try (SafetensorsFile f = SafetensorsFile.open(weights)) {
-            model.loadVaeStateDict(f.tensors(), weights.toString());
+        // safetensors tensors are views of the mapped file: keep it open until they are copied
+        try (LoadedWeights w = WeightFile.loadFlat(weights)) {
+            model.loadVaeStateDict(w.tensors(), weights.toString());
         }
         return model;
     }

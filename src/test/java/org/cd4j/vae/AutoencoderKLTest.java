@@ -215,7 +215,21 @@ class AutoencoderKLTest {
                 .isInstanceOf(NoSuchFileException.class).hasMessageContaining("diffusion_pytorch_model.safetensors");
         Files.write(dir.resolve("diffusion_pytorch_model.bin"), new byte[]{1});
         assertThatThrownBy(() -> AutoencoderKL.load(dir, DType.F32))
-                .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("diffusion_pytorch_model.bin");
+                .isInstanceOf(org.cd4j.io.FormatException.class).hasMessageContaining("diffusion_pytorch_model.bin");
+    }
+
+    @Test
+    void loadsTorchBinWeightsLikeSafetensors(@TempDir Path tmp) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("vae"));
+        Files.copy(VAE.resolve("config.json"), dir.resolve("config.json"));
+        try (org.cd4j.io.SafetensorsFile f = org.cd4j.io.SafetensorsFile.open(VAE.resolve("diffusion_pytorch_model.safetensors"))) {
+            org.cd4j.io.TorchPickleWriter.write(dir.resolve("diffusion_pytorch_model.bin"), new java.util.LinkedHashMap<>(f.tensors()));
+        }
+        AutoencoderKL fromBin = AutoencoderKL.load(dir, DType.F32);
+        Tensor z = Rng.seeded(3).randn(1, 4, 8, 8);
+        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+            assertThat(Tensors.maxAbsDiff(fromBin.decode(z), vae.decode(z))).isZero();
+        }
     }
 
     @Test
