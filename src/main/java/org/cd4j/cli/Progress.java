@@ -17,6 +17,7 @@ final class Progress implements ProgressListener, AutoCloseable {
     private final PrintStream log;
     private ProgressBar bar;
     private int lastLogged = -1;
+    private String extra = "";
 
     private Progress(String task, PrintStream log) {
         this.task = task;
@@ -27,6 +28,11 @@ final class Progress implements ProgressListener, AutoCloseable {
         return new Progress(task, log);
     }
 
+    /** Text shown after the counts (e.g. the loss and learning rate); set before {@link #onStep}. */
+    void extra(String text) {
+        this.extra = text == null ? "" : text;
+    }
+
     @Override
     public void onStep(int done, int total, double seconds) {
         if (System.console() != null) {
@@ -35,14 +41,17 @@ final class Progress implements ProgressListener, AutoCloseable {
                         .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(log)).build();
             }
             bar.maxHint(total);
+            bar.setExtraMessage(extra);
             bar.stepTo(done);
             return;
         }
         int tenth = total == 0 ? 10 : done * 10 / total;
         if (tenth != lastLogged || done == total) {
             lastLogged = tenth;
-            log.printf(Locale.ROOT, "%s: step %d/%d, %.1f s, %.2f it/s%n", task, done, total, seconds,
-                    seconds > 0 ? done / seconds : 0.0);
+            double rate = seconds > 0 ? done / seconds : 0.0;
+            double eta = rate > 0 ? (total - done) / rate : 0.0;
+            log.printf(Locale.ROOT, "%s: step %d/%d, %.1f s, %.2f it/s, ETA %.0f s%s%n", task, done, total, seconds,
+                    rate, eta, extra.isEmpty() ? "" : ", " + extra);
         }
     }
 

@@ -229,6 +229,7 @@ public final class TrainCommand implements Callable<Integer> {
 
         @Override
         public void step(int step, int total, double loss, double lr, double seconds, boolean skipped) {
+            bar.extra(String.format(Locale.ROOT, "loss %.4f, lr %.2e%s", loss, lr, skipped ? " (skipped)" : ""));
             bar.onStep(step, total, seconds);
         }
 
