@@ -23,7 +23,8 @@ public final class RandomWeights {
                 Tensor p = e.getValue();
                 if (p.dim() >= 2) {
                     long fanIn = p.numel() / p.size(0);
-                    p.copy_(rng.randn(org.cd4j.nn.Tensors.shape(p)).mul(new Scalar(1.0 / Math.sqrt(fanIn))));
+                    // in place: no temporary copy of every weight waiting for the garbage collector
+                    p.normal_(0.0, 1.0 / Math.sqrt(fanIn), new org.bytedeco.pytorch.GeneratorOptional(rng.generator()));
                 } else if (e.getKey().endsWith("bias")) {
                     p.zero_();
                 } else {
