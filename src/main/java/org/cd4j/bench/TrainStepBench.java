@@ -10,7 +10,9 @@ import org.cd4j.nn.DType;
 import org.cd4j.nn.F;
 import org.cd4j.nn.Rng;
 import org.cd4j.nn.Torch;
+import org.cd4j.nn.Tensors;
 import org.cd4j.unet.Attention;
+import org.cd4j.unet.SegmentTape;
 import org.cd4j.unet.UNet2DConditionModel;
 import org.cd4j.unet.UNetConfig;
 
@@ -28,7 +30,7 @@ import java.util.Map;
 public final class TrainStepBench {
     private TrainStepBench() {}
 
-    public static BenchResult run(String arch, int latent, int batch, DType amp, int warmup, int repeats) {
+    public static BenchResult run(String arch, int latent, int batch, DType amp, boolean checkpointing, int warmup, int repeats) {
         UNetConfig cfg = Presets.unet(arch);
         UNet2DConditionModel unet = new UNet2DConditionModel(cfg, DType.F32);
         RandomWeights.fill(unet, 0);
@@ -51,10 +53,12 @@ public final class TrainStepBench {
             try (PointerScope s = new PointerScope()) {
                 long t0 = System.nanoTime();
                 Tensor loss;
+                SegmentTape tape = checkpointing ? new SegmentTape() : null;
                 try (Autocast ac = Autocast.to(amp)) {
-                    loss = F.mseLoss(unet.forward(x, 500.0, ctx).to(org.bytedeco.pytorch.global.torch.ScalarType.Float), noise);
+                    Tensor t = Tensors.scalar(500.0);
+                    loss = F.mseLoss(unet.forward(x, t, ctx, tape).to(org.bytedeco.pytorch.global.torch.ScalarType.Float), noise);
                 }
-                loss.backward();
+                if (tape != null) tape.backward(loss); else loss.backward();
                 opt.step(1e-5);
                 opt.zeroGrad();
                 double dt = (System.nanoTime() - t0) / 1e9;
@@ -62,7 +66,8 @@ public final class TrainStepBench {
             }
         }
         double gflop = 2 * batch * UNetFlops.forward(cfg, latent, latent, 77) / 1e9;
-        return new BenchResult("train_step", arch, latent, batch, amp == DType.F32 ? "fp32" : "bf16-autocast",
+        String what = checkpointing ? "train_step_checkpointed" : "train_step";
+        return new BenchResult(what, arch, latent, batch, amp == DType.F32 ? "fp32" : "bf16-autocast",
                 Torch.threads(), secs, gflop, Rss.peakBytes() / (double) (1L << 30));
     }
 }

@@ -41,6 +41,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "1", description = "Training batch (train only) (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--gradient-checkpointing", description = "Train step with block recomputation (train only).")
+    boolean checkpointing;
+
     @Option(names = "--threads", description = "libtorch threads (default: every core).")
     Integer threads;
 
@@ -66,7 +69,7 @@ public final class BenchCommand implements Callable<Integer> {
                 r = UNetBench.run(arch, latent, dt, warmup, repeats);
                 break;
             case "train":
-                r = TrainStepBench.run(arch, latent, batch, dt, warmup, repeats);
+                r = TrainStepBench.run(arch, latent, batch, dt, checkpointing, warmup, repeats);
                 break;
             default:
                 throw new UsageException("bench target '" + what + "' is unknown (expected unet or train)");

@@ -111,6 +111,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--adam-epsilon", paramLabel = "F", hidden = true) Double adamEpsilon;
     @Option(names = "--mixed-precision", paramLabel = "no|bf16", description = "bf16 autocast for the forward pass (default: no).")
     String mixedPrecision;
+    @Option(names = "--gradient-checkpointing", description = "Recompute UNet blocks in the backward pass: less memory, ~1.3x the time.")
+    Boolean gradientCheckpointing;
     @Option(names = "--true-mean-loss", description = "Divide out the reference's 4x instance-loss factor (see docs).")
     Boolean trueMeanLoss;
     @Option(names = "--corrupt-images", paramLabel = "refuse|skip", description = "What to do with unreadable images (default: refuse).")
@@ -211,7 +213,7 @@ public final class TrainCommand implements Callable<Integer> {
                 or(checkpointingSteps, 250), or(checkpointsTotalLimit, 0), validationPrompt, or(validationSteps, 50),
                 or(numValidationImages, 2), or(gradientAccumulationSteps, 1), or(maxGradNorm, 1.0), or(adamBeta1, 0.9),
                 or(adamBeta2, 0.999), or(adamWeightDecay, 1e-2), or(adamEpsilon, 1e-8), or(mixedPrecision, "no"),
-                or(trueMeanLoss, false), or(corruptImages, "refuse").toLowerCase(Locale.ROOT));
+                or(trueMeanLoss, false), or(corruptImages, "refuse").toLowerCase(Locale.ROOT), or(gradientCheckpointing, false));
     }
 
     private static <T> T or(T v, T d) {

@@ -56,7 +56,8 @@ public record TrainConfig(
         double adamEpsilon,
         String mixedPrecision,
         boolean trueMeanLoss,
-        String corruptImages) {
+        String corruptImages,
+        boolean gradientCheckpointing) {
 
     public TrainConfig {
         require(model != null && !model.isBlank(), "--model is required");
@@ -94,6 +95,24 @@ public record TrainConfig(
         require(modifierToken != null && !modifierToken.isBlank(), "--modifier-token is required, e.g. \"<new1>\"");
         TrainMode.parse(freezeModel);
         new LrSchedule(lrScheduler, learningRate, lrWarmupSteps, maxTrainSteps);
+    }
+
+    /** The settings without gradient checkpointing. */
+    public TrainConfig(String model, String output, String instanceDataDir, String instancePrompt, String classDataDir,
+                       String classPrompt, String conceptsList, String modifierToken, String initializerToken,
+                       boolean withPriorPreservation, boolean realPrior, double priorLossWeight, int numClassImages,
+                       int sampleBatchSize, int priorGenerationSteps, int resolution, int trainBatchSize, double learningRate,
+                       boolean scaleLr, String lrScheduler, int lrWarmupSteps, int maxTrainSteps, boolean hflip, boolean noAug,
+                       boolean centerCrop, String freezeModel, long seed, int checkpointingSteps, int checkpointsTotalLimit,
+                       String validationPrompt, int validationSteps, int numValidationImages, int gradientAccumulationSteps,
+                       double maxGradNorm, double adamBeta1, double adamBeta2, double adamWeightDecay, double adamEpsilon,
+                       String mixedPrecision, boolean trueMeanLoss, String corruptImages) {
+        this(model, output, instanceDataDir, instancePrompt, classDataDir, classPrompt, conceptsList, modifierToken,
+                initializerToken, withPriorPreservation, realPrior, priorLossWeight, numClassImages, sampleBatchSize,
+                priorGenerationSteps, resolution, trainBatchSize, learningRate, scaleLr, lrScheduler, lrWarmupSteps,
+                maxTrainSteps, hflip, noAug, centerCrop, freezeModel, seed, checkpointingSteps, checkpointsTotalLimit,
+                validationPrompt, validationSteps, numValidationImages, gradientAccumulationSteps, maxGradNorm, adamBeta1,
+                adamBeta2, adamWeightDecay, adamEpsilon, mixedPrecision, trueMeanLoss, corruptImages, false);
     }
 
     private static void require(boolean ok, String message) {

@@ -28,6 +28,7 @@ import org.cd4j.pipeline.Images;
 import org.cd4j.pipeline.StableDiffusion;
 import org.cd4j.sched.NoiseSchedule;
 import org.cd4j.sched.PredictionType;
+import org.cd4j.unet.SegmentTape;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -147,12 +148,16 @@ public final class Trainer {
                     Batch b = batches.batch((long) step * cfg.gradientAccumulationSteps() + micro);
                     try (PointerScope scope = new PointerScope()) {
                         CustomDiffusionLoss.Terms terms;
+                        SegmentTape tape = cfg.gradientCheckpointing() ? new SegmentTape() : null;
                         try (Autocast ac = Autocast.to(amp)) {
-                            terms = forward(sd, b, noise, prediction, rng);
+                            terms = forward(sd, b, noise, prediction, rng, tape);
                         }
                         double l = terms.loss().item_double();
                         finite &= Double.isFinite(l);
-                        if (finite) terms.loss().div(new Scalar(cfg.gradientAccumulationSteps())).backward();
+                        if (finite) {
+                            Tensor scaled = terms.loss().div(new Scalar(cfg.gradientAccumulationSteps()));
+                            if (tape != null) tape.backward(scaled); else scaled.backward();
+                        }
                         lossSum += l;
                         instSum += terms.instance().item_double();
                         priorSum += terms.prior().item_double();
@@ -209,7 +214,8 @@ public final class Trainer {
     }
 
     /** One forward pass and loss on a batch. */
-    private CustomDiffusionLoss.Terms forward(StableDiffusion sd, Batch b, NoiseSchedule schedule, PredictionType prediction, Rng rng) {
+    private CustomDiffusionLoss.Terms forward(StableDiffusion sd, Batch b, NoiseSchedule schedule, PredictionType prediction, Rng rng,
+                                              SegmentTape tape) {
         Tensor latents;
         try (NoGradGuard g = new NoGradGuard()) {
             // the order of draws follows diffusers: posterior sample, noise, timesteps
@@ -220,7 +226,7 @@ public final class Trainer {
         Tensor noisy = schedule.addNoise(latents, noise, t);
         Tensor target = schedule.trainingTarget(prediction, latents, noise, t);
         Tensor ehs = sd.textEncoder().forward(ids(sd, b.prompts())).lastHiddenState();
-        Tensor pred = sd.unet().forward(noisy, t, ehs);
+        Tensor pred = sd.unet().forward(noisy, t, ehs, tape);
         return CustomDiffusionLoss.compute(pred, target, b.masks(), b.instanceCount(), cfg.priorLossWeight(), cfg.trueMeanLoss());
     }
 

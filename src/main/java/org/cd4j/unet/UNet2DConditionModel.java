@@ -125,12 +125,22 @@ public final class UNet2DConditionModel extends Module {
      * @return (B, out_channels, H, W) in the model's dtype
      */
     public Tensor forward(Tensor sample, Tensor timestep, Tensor encoderHiddenStates) {
+        return forward(sample, timestep, encoderHiddenStates, null);
+    }
+
+    /**
+     * The forward pass, with gradient checkpointing when {@code tape} is given: every down, mid
+     * and up block then runs as a {@link SegmentTape} segment, and the caller back-propagates
+     * with {@code tape.backward(loss)} instead of {@code loss.backward()}.
+     */
+    public Tensor forward(Tensor sample, Tensor timestep, Tensor encoderHiddenStates, SegmentTape tape) {
         checkInputs(sample, encoderHiddenStates);
         long b = sample.size(0);
         // Inputs in another dtype than the weights (fp32 latents, fp16 model) are cast, as the
         // pipelines do; .to() is free when the dtype already matches.
         Tensor x = sample.to(dtype.scalarType);
         Tensor context = encoderHiddenStates.to(dtype.scalarType);
+        if (tape != null) context = tape.input(context);
 
         // diffusers: if any spatial size is not a multiple of 2^num_upsamplers, every upsampler
         // is told the exact size of the skip connection it must match.
@@ -148,10 +158,26 @@ public final class UNet2DConditionModel extends Module {
         // 3. down
         List<Tensor> skips = new ArrayList<>();
         skips.add(x);
-        for (DownBlock blk : downBlocks) x = blk.forward(x, temb, context, skips);
+        for (DownBlock blk : downBlocks) {
+            if (tape == null) {
+                x = blk.forward(x, temb, context, skips);
+            } else {
+                // outputs: every skip the block adds; the last one is its output
+                List<Tensor> added = tape.segment(List.of(x, context), in -> {
+                    List<Tensor> out = new ArrayList<>();
+                    blk.forward(in.get(0), temb, in.get(1), out);
+                    return out;
+                });
+                skips.addAll(added);
+                x = added.get(added.size() - 1);
+            }
+        }
 
         // 4. mid
-        if (midBlock != null) x = midBlock.forward(x, temb, context);
+        if (midBlock != null) {
+            x = tape == null ? midBlock.forward(x, temb, context)
+                    : tape.segment(List.of(x, context), in -> List.of(midBlock.forward(in.get(0), temb, in.get(1)))).get(0);
+        }
 
         // 5. up
         for (int i = 0; i < upBlocks.size(); i++) {
@@ -165,7 +191,16 @@ public final class UNet2DConditionModel extends Module {
                 upH = next.size(2);
                 upW = next.size(3);
             }
-            x = blk.forward(x, own, temb, context, upH, upW);
+            if (tape == null) {
+                x = blk.forward(x, own, temb, context, upH, upW);
+            } else {
+                List<Tensor> in = new ArrayList<>(own.size() + 2);
+                in.add(x);
+                in.add(context);
+                in.addAll(own);
+                final long h = upH, w = upW;
+                x = tape.segment(in, v -> List.of(blk.forward(v.get(0), new ArrayList<>(v.subList(2, v.size())), temb, v.get(1), h, w))).get(0);
+            }
         }
 
         // 6. post-process

@@ -81,6 +81,26 @@ class TrainerFeaturesTest {
     }
 
     @Test
+    void gradientCheckpointingGivesTheSameDelta() throws Exception {
+        TrainConfig plain = cfg(tmp.resolve("plain"), data("pot").resolve("instance").toString(), "photo of a <new1> pot",
+                data("pot").resolve("class").toString(), null, null, "<new1>", "ktn", true, true, 8, 2, null, "no");
+        var node = TrainConfig.json().valueToTree(plain);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("gradient-checkpointing", true);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("output", tmp.resolve("ckpt").toString());
+        TrainConfig ckpt = TrainConfig.json().treeToValue(node, TrainConfig.class);
+        assertThat(ckpt.gradientCheckpointing()).isTrue();
+        new Trainer(plain, TrainListener.NONE).run(null);
+        new Trainer(ckpt, TrainListener.NONE).run(null);
+        try (SafetensorsFile a = SafetensorsFile.open(tmp.resolve("plain").resolve(Trainer.DELTA));
+             SafetensorsFile b = SafetensorsFile.open(tmp.resolve("ckpt").resolve(Trainer.DELTA))) {
+            for (String k : a.keys()) {
+                double scale = Tensors.maxAbs(a.tensor(k));
+                assertThat(Tensors.maxAbsDiff(a.tensor(k), b.tensor(k)) / scale).as(k).isLessThan(1e-5);
+            }
+        }
+    }
+
+    @Test
     void bf16AutocastTrainsWithFiniteLoss() throws Exception {
         Path out = tmp.resolve("bf16");
         Trainer.Result r = new Trainer(cfg(out, data("pot").resolve("instance").toString(), "photo of a <new1> pot",
