@@ -79,9 +79,52 @@ public final class GenerateCommand implements Callable<Integer> {
     private String deltaNames() {
         List<String> names = new ArrayList<>();
         for (Path d : deltas) names.add(String.valueOf(d.getFileName()));
-        return String.join(", ", names);
+        return String.join(", ", names) + (merge ? " (merged)" : ""); // (merged): --merge
     }
     // --- end deltas ---
+
+    // --- merging several deltas on the fly (org.cd4j.concept.merge, same algorithm as `cd4j merge`) ---
+    @Option(names = "--merge",
+            description = "Merge the --delta files on the fly (closed form, as `cd4j merge`); their tokens become <new1>, <new2> … in --delta order.")
+    boolean merge;
+
+    @Option(names = "--categories", paramLabel = "TEXT",
+            description = "With --merge: each delta's class word, '+'-separated in --delta order (default: from the deltas' metadata).")
+    String categories;
+
+    @Option(names = "--reg-prompts", paramLabel = "FILE",
+            description = "With --merge: regularisation captions, one per line (default: cd4j's own set).")
+    Path regPrompts;
+
+    private void checkMergeFlags() {
+        if (!merge && (categories != null || regPrompts != null)) {
+            throw new UsageException("--categories and --reg-prompts only apply with --merge");
+        }
+        if (merge && deltas.size() < 2) throw new UsageException("--merge needs at least two --delta files, got " + deltas.size());
+        if (regPrompts != null && !Files.isRegularFile(regPrompts)) {
+            throw new UsageException("--reg-prompts " + regPrompts + " is not a file (one caption per line expected)");
+        }
+    }
+
+    /** Applies the --delta files as they are, or (--merge) their merge; without --merge overlapping deltas are refused. */
+    private void applyDeltas(StableDiffusion sd) throws IOException {
+        java.util.function.Consumer<String> warn = w -> System.err.println("warning: " + w);
+        if (!merge) {
+            DeltaApplier.applyFiles(sd, deltas, force, warn);
+            return;
+        }
+        org.cd4j.concept.merge.ConceptMerger.Result r;
+        try {
+            r = org.cd4j.concept.merge.MergeFiles.merge(model, deltas, categories, regPrompts, warn);
+        } catch (org.cd4j.concept.merge.Categories.CategoryException e) {
+            throw new UsageException(e.getMessage());
+        }
+        System.err.print("merged " + deltas.size() + " deltas; tokens:\n" + r.report().mapping().indent(2));
+        List<DeltaApplier.Result> applied = DeltaApplier.apply(sd, List.of(new DeltaApplier.Entry(r.delta(), 1.0,
+                "merge of " + deltaNames())), force);
+        applied.forEach(a -> a.warnings().forEach(warn));
+    }
+    // --- end merging ---
 
     @Option(names = "--latents", paramLabel = "FILE.safetensors",
             description = "Initial latents (entry 'latents', (N, 4, H/8, W/8)); scaled by the sampler's init sigma.")
@@ -122,7 +165,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 init = latentFile.tensor("latents").clone();
             }
             StableDiffusion sd = StableDiffusion.load(model, dt);
-            DeltaApplier.applyFiles(sd, deltas, force, w -> System.err.println("warning: " + w)); // --delta
+            applyDeltas(sd); // --delta, --merge
             GenerationRequest req = new GenerationRequest(prompt, negativePrompt, s, steps, guidance, scheduler, eta,
                     height, width, numImages, karras, init);
             String samplerName = sd.sampler(req).name();
@@ -157,6 +200,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         if (!Files.isDirectory(model)) throw new UsageException("--model " + model + " is not a folder");
         for (Path d : deltas) if (!Files.exists(d)) throw new UsageException("--delta " + d + " does not exist");
+        checkMergeFlags(); // --merge
         if (saveTensor != null && !overwrite && Files.exists(saveTensor)) {
             throw new UsageException("--save-tensor " + saveTensor + " already exists (use --overwrite to replace it)");
         }

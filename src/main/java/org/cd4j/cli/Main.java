@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
                 TrainCommand.class,
                 TokenizeCommand.class,
                 BenchCommand.class,
+                CompressCommand.class,
+                MergeCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
