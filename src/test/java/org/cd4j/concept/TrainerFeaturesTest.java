@@ -101,6 +101,25 @@ class TrainerFeaturesTest {
     }
 
     @Test
+    void nonFiniteStepsAreSkippedAndNeverSaved() throws Exception {
+        // an absurd learning rate without clipping blows the attention up within a few steps
+        TrainConfig c = new TrainConfig(Fixtures.tinySd1().toString(), tmp.resolve("nan").toString(),
+                data("pot").resolve("instance").toString(), "photo of a <new1> pot", null, null, null, "<new1>", "ktn",
+                false, false, 1.0, 8, 2, 2, 64, 1, 1e30, false, "constant", 0, 4, false, false, false, "crossattn_kv", 3, 0, 0,
+                null, 2, 1, 1, 0.0, 0.9, 0.999, 0.0, 1e-8, "no", false, "refuse");
+        Trainer.Result r = new Trainer(c, TrainListener.NONE).run(null);
+        assertThat(r.skippedSteps()).as("steps with a non-finite loss or gradient").isPositive();
+        List<String> metrics = Files.readAllLines(tmp.resolve("nan").resolve("metrics.jsonl"));
+        assertThat(metrics).anyMatch(l -> l.contains("\"skipped\":true"));
+        try (SafetensorsFile f = SafetensorsFile.open(tmp.resolve("nan").resolve(Trainer.DELTA))) {
+            for (String k : f.keys()) {
+                Tensor t = f.tensor(k);
+                assertThat(t.isfinite().all().item_bool()).as(k + " is finite").isTrue();
+            }
+        }
+    }
+
+    @Test
     void bf16AutocastTrainsWithFiniteLoss() throws Exception {
         Path out = tmp.resolve("bf16");
         Trainer.Result r = new Trainer(cfg(out, data("pot").resolve("instance").toString(), "photo of a <new1> pot",
