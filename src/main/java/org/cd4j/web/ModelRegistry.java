@@ -1,0 +1,81 @@
+package org.cd4j.web;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.cd4j.pipeline.ModelFolder;
+import org.cd4j.unet.UNetConfig;
+import org.cd4j.vae.VaeConfig;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The base models the server was started with ({@code --model DIR}, repeatable), each checked at
+ * start-up and known to the page by a short id (its folder name). Requests name models only by
+ * id, never by path, so no request can make the server open a folder it was not given.
+ */
+public final class ModelRegistry {
+    /**
+     * One base model.
+     *
+     * @param id          the folder name (made unique)
+     * @param dir         the diffusers folder
+     * @param defaultSize the native image side in pixels (UNet sample size × VAE factor)
+     * @param crossAttentionDim the text-state width, to tell SD-1 (768) from SD-2 (1024)
+     */
+    public record Model(String id, Path dir, int defaultSize, int crossAttentionDim) {}
+
+    private final Map<String, Model> models = new LinkedHashMap<>();
+
+    private ModelRegistry() {}
+
+    /** Checks every folder (a clear error names the bad one) and assigns ids. */
+    public static ModelRegistry of(List<Path> dirs) throws IOException {
+        ModelRegistry r = new ModelRegistry();
+        for (Path d : dirs) {
+            Path dir = d.toAbsolutePath().normalize();
+            ModelFolder f = ModelFolder.open(dir);
+            UNetConfig unet = UNetConfig.load(f.unet().resolve("config.json"));
+            VaeConfig vae = VaeConfig.load(f.vae().resolve("config.json"));
+            int factor = 1 << (vae.blockOutChannels().size() - 1);
+            Integer sample = unet.sampleSize();
+            int size = (sample == null ? 64 : sample) * factor;
+            String base = dir.getFileName() == null ? "model" : dir.getFileName().toString().replaceAll("[^A-Za-z0-9_.-]", "_");
+            if (base.isEmpty() || !Character.isLetterOrDigit(base.charAt(0))) base = "m" + base;
+            String id = base;
+            for (int i = 2; r.models.containsKey(id); i++) id = base + "-" + i;
+            r.models.put(id, new Model(id, dir, size, unet.crossAttentionDim().get(0)));
+        }
+        return r;
+    }
+
+    /** The model with this id (400 when unknown: the id came from a request). */
+    public Model get(String id) {
+        Model m = id == null ? null : models.get(id);
+        if (m == null) {
+            if (models.isEmpty()) throw ApiException.bad("the server has no model; start it with cd4j serve --model DIR");
+            throw ApiException.bad("unknown model '" + Workdir.shorten(id) + "' (available: " + String.join(", ", models.keySet()) + ")");
+        }
+        return m;
+    }
+
+    public List<Model> all() {
+        return new ArrayList<>(models.values());
+    }
+
+    /** The models as the page lists them (no server paths). */
+    public ArrayNode toJson() {
+        ArrayNode a = Json.array();
+        for (Model m : models.values()) {
+            ObjectNode o = a.addObject();
+            o.put("id", m.id());
+            o.put("defaultSize", m.defaultSize());
+            o.put("family", m.crossAttentionDim() == 1024 ? "SD 2.x" : m.crossAttentionDim() == 768 ? "SD 1.x" : "SD (" + m.crossAttentionDim() + "-d text)");
+        }
+        return a;
+    }
+}
