@@ -42,12 +42,23 @@ public final class SegmentTape {
 
     /** Runs {@code body} on {@code inputs} without a graph and returns its outputs as leaves. */
     public List<Tensor> segment(List<Tensor> inputs, Function<List<Tensor>, List<Tensor>> body) {
-        List<Tensor> outs;
-        try (NoGradGuard g = new NoGradGuard()) {
-            outs = body.apply(inputs);
+        List<Tensor> leaves = new ArrayList<>();
+        // The block's intermediates are freed as soon as it ends (Java handles would otherwise keep
+        // them alive until the caller's scope closes); only the output leaves survive.
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            for (Tensor o : body.apply(inputs)) {
+                Tensor leaf = o.detach().requires_grad_(true);
+                leaf.retainReference();
+                leaves.add(leaf);
+            }
         }
-        List<Tensor> leaves = new ArrayList<>(outs.size());
-        for (Tensor o : outs) leaves.add(o.detach().requires_grad_(true));
+        PointerScope outer = PointerScope.getInnerScope();
+        for (Tensor leaf : leaves) {
+            if (outer != null) {
+                outer.attach(leaf);
+                leaf.releaseReference(); // now owned by the caller's scope alone
+            }
+        }
         segments.add(new Segment(body, List.copyOf(inputs), leaves));
         return leaves;
     }
