@@ -146,6 +146,7 @@ final class TrainSpec {
         o.put("seed", Json.integer(req, "seed", 42, 0, Integer.MAX_VALUE));
         o.put("hflip", Json.bool(req, "hflip", true));
         o.put("noAug", Json.bool(req, "noAug", false));
+        o.put("gradientCheckpointing", Json.bool(req, "gradientCheckpointing", false));
         o.put("checkpointingSteps", Json.integer(req, "checkpointingSteps", Math.min(50, steps), 0, 100_000));
         String vp = Json.text(req, "validationPrompt", null, 500);
         if (vp != null) o.put("validationPrompt", vp.strip());
@@ -180,7 +181,7 @@ final class TrainSpec {
                     o.get("freezeModel").asText(), o.get("seed").asLong(), o.get("checkpointingSteps").asInt(), 2,
                     vp.isBlank() ? null : vp, o.get("validationSteps").asInt(), o.get("numValidationImages").asInt(),
                     o.get("gradientAccumulation").asInt(), 1.0, 0.9, 0.999, 1e-2, 1e-8, o.get("mixedPrecision").asText(), false,
-                    "skip");
+                    "skip", o.path("gradientCheckpointing").asBoolean(false));
         } catch (IllegalArgumentException e) {
             throw ApiException.bad(e.getMessage());
         }
