@@ -1,6 +1,7 @@
 package org.cd4j.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.cd4j.io.JsonFields;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
@@ -116,43 +117,20 @@ public record ClipTextConfig(int hiddenSize, int intermediateSize, int numHidden
         ClipTextConfig d = defaults();
         try {
             return new ClipTextConfig(
-                    intField(root, "hidden_size", d.hiddenSize()),
-                    intField(root, "intermediate_size", d.intermediateSize()),
-                    intField(root, "num_hidden_layers", d.numHiddenLayers()),
-                    intField(root, "num_attention_heads", d.numAttentionHeads()),
-                    intField(root, "max_position_embeddings", d.maxPositionEmbeddings()),
-                    intField(root, "vocab_size", d.vocabSize()),
-                    stringField(root, "hidden_act", d.hiddenAct()),
-                    doubleField(root, "layer_norm_eps", d.layerNormEps()),
-                    intField(root, "bos_token_id", (int) d.bosTokenId()),
-                    intField(root, "eos_token_id", (int) d.eosTokenId()),
-                    intField(root, "pad_token_id", (int) d.padTokenId()),
-                    intField(root, "projection_dim", d.projectionDim()));
+                    JsonFields.integer(root, "hidden_size", d.hiddenSize()),
+                    JsonFields.integer(root, "intermediate_size", d.intermediateSize()),
+                    JsonFields.integer(root, "num_hidden_layers", d.numHiddenLayers()),
+                    JsonFields.integer(root, "num_attention_heads", d.numAttentionHeads()),
+                    JsonFields.integer(root, "max_position_embeddings", d.maxPositionEmbeddings()),
+                    JsonFields.integer(root, "vocab_size", d.vocabSize()),
+                    JsonFields.string(root, "hidden_act", d.hiddenAct()),
+                    JsonFields.number(root, "layer_norm_eps", d.layerNormEps()),
+                    JsonFields.integer(root, "bos_token_id", (int) d.bosTokenId()),
+                    JsonFields.integer(root, "eos_token_id", (int) d.eosTokenId()),
+                    JsonFields.integer(root, "pad_token_id", (int) d.padTokenId()),
+                    JsonFields.integer(root, "projection_dim", d.projectionDim()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
-    }
-
-    private static int intField(JsonNode root, String name, int def) {
-        JsonNode n = root.get(name);
-        if (n == null || n.isNull()) return def;
-        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
-            throw new IllegalArgumentException("field " + name + " must be an integer, got " + n);
-        }
-        return n.intValue();
-    }
-
-    private static double doubleField(JsonNode root, String name, double def) {
-        JsonNode n = root.get(name);
-        if (n == null || n.isNull()) return def;
-        if (!n.isNumber()) throw new IllegalArgumentException("field " + name + " must be a number, got " + n);
-        return n.doubleValue();
-    }
-
-    private static String stringField(JsonNode root, String name, String def) {
-        JsonNode n = root.get(name);
-        if (n == null || n.isNull()) return def;
-        if (!n.isTextual()) throw new IllegalArgumentException("field " + name + " must be a string, got " + n);
-        return n.textValue();
     }
 }

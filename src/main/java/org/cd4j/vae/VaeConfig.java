@@ -1,13 +1,13 @@
 package org.cd4j.vae;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.cd4j.io.JsonFields;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -128,22 +128,22 @@ public record VaeConfig(int inChannels, int outChannels, int latentChannels, Lis
             }
             // Newer diffusers switches these convolutions off for some models (not Stable Diffusion's).
             for (String f : List.of("use_quant_conv", "use_post_quant_conv")) {
-                if (!bool(root, f, true)) throw new IllegalArgumentException("field " + f + " = false is not supported");
+                if (!JsonFields.bool(root, f, true)) throw new IllegalArgumentException("field " + f + " = false is not supported");
             }
             return new VaeConfig(
-                    integer(root, "in_channels", 3),
-                    integer(root, "out_channels", 3),
-                    integer(root, "latent_channels", 4),
-                    integers(root, "block_out_channels", List.of(64)),
-                    strings(root, "down_block_types", List.of("DownEncoderBlock2D")),
-                    strings(root, "up_block_types", List.of("UpDecoderBlock2D")),
-                    integer(root, "layers_per_block", 1),
-                    integer(root, "norm_num_groups", 32),
-                    string(root, "act_fn", "silu"),
-                    number(root, "scaling_factor", 0.18215),
+                    JsonFields.integer(root, "in_channels", 3),
+                    JsonFields.integer(root, "out_channels", 3),
+                    JsonFields.integer(root, "latent_channels", 4),
+                    JsonFields.integers(root, "block_out_channels", List.of(64)),
+                    JsonFields.strings(root, "down_block_types", List.of("DownEncoderBlock2D")),
+                    JsonFields.strings(root, "up_block_types", List.of("UpDecoderBlock2D")),
+                    JsonFields.integer(root, "layers_per_block", 1),
+                    JsonFields.integer(root, "norm_num_groups", 32),
+                    JsonFields.string(root, "act_fn", "silu"),
+                    JsonFields.number(root, "scaling_factor", 0.18215),
                     sampleSize(root),
-                    bool(root, "force_upcast", true),
-                    bool(root, "mid_block_add_attention", true));
+                    JsonFields.bool(root, "force_upcast", true),
+                    JsonFields.bool(root, "mid_block_add_attention", true));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
@@ -152,62 +152,7 @@ public record VaeConfig(int inChannels, int outChannels, int latentChannels, Lis
     // diffusers allows sample_size as an int or a [h, w] pair; the nominal size is the first.
     private static int sampleSize(JsonNode root) {
         JsonNode n = root.get("sample_size");
-        if (n != null && n.isArray() && n.size() > 0) return element(n.get(0), "sample_size");
-        return integer(root, "sample_size", 32);
-    }
-
-    private static int integer(JsonNode root, String name, int def) {
-        JsonNode n = root.get(name);
-        if (n == null || n.isNull()) return def;
-        return element(n, name);
-    }
-
-    private static int element(JsonNode n, String name) {
-        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
-            throw new IllegalArgumentException("field " + name + " must be an integer, got " + n);
-        }
-        return n.intValue();
-    }
-
-    private static double number(JsonNode root, String name, double def) {
-        JsonNode n = root.get(name);
-        if (n == null || n.isNull()) return def;
-        if (!n.isNumber()) throw new IllegalArgumentException("field " + name + " must be a number, got " + n);
-        return n.doubleValue();
-    }
-
-    private static boolean bool(JsonNode root, String name, boolean def) {
-        JsonNode n = root.get(name);
-        if (n == null || n.isNull()) return def;
-        if (!n.isBoolean()) throw new IllegalArgumentException("field " + name + " must be true or false, got " + n);
-        return n.booleanValue();
-    }
-
-    private static String string(JsonNode root, String name, String def) {
-        JsonNode n = root.get(name);
-        if (n == null || n.isNull()) return def;
-        if (!n.isTextual()) throw new IllegalArgumentException("field " + name + " must be a string, got " + n);
-        return n.textValue();
-    }
-
-    private static List<Integer> integers(JsonNode root, String name, List<Integer> def) {
-        JsonNode n = root.get(name);
-        if (n == null || n.isNull()) return def;
-        if (!n.isArray()) throw new IllegalArgumentException("field " + name + " must be a list of integers, got " + n);
-        List<Integer> out = new ArrayList<>();
-        for (JsonNode e : n) out.add(element(e, name));
-        return out;
-    }
-
-    private static List<String> strings(JsonNode root, String name, List<String> def) {
-        JsonNode n = root.get(name);
-        if (n == null || n.isNull()) return def;
-        if (!n.isArray()) throw new IllegalArgumentException("field " + name + " must be a list of strings, got " + n);
-        List<String> out = new ArrayList<>();
-        for (JsonNode e : n) {
-            if (!e.isTextual()) throw new IllegalArgumentException("field " + name + " must be a list of strings, got " + n);
-            out.add(e.textValue());
-        }
-        return out;
+        if (n != null && n.isArray() && n.size() > 0) return JsonFields.integerValue(n.get(0), "sample_size");
+        return JsonFields.integer(root, "sample_size", 32);
     }
 }
