@@ -34,9 +34,7 @@ class StableDiffusionParityTest {
     }
 
     static void assertClose(Tensor got, Tensor want, double rel, String what) {
-        double scale = Math.max(Tensors.maxAbs(want), 1e-12);
-        double diff = Tensors.maxAbsDiff(got, want);
-        assertThat(diff / scale).as(what + ": max |diff| " + diff + " vs max |ref| " + scale).isLessThanOrEqualTo(rel);
+        org.cd4j.nn.Parity.assertRelative(what, got, want, rel);
     }
 
     @Test

@@ -1,13 +1,13 @@
 package org.cd4j.text;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.cd4j.io.SafetensorsFile;
 import org.cd4j.nn.DType;
+import org.cd4j.nn.Parity;
+import org.cd4j.io.SafetensorsWriter;
 import org.cd4j.nn.F;
 import org.cd4j.nn.Rng;
 import org.cd4j.nn.Tensors;
@@ -16,11 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -47,20 +43,8 @@ class ClipTextModelTest {
         }
     }
 
-    /** Asserts |a - e| <= ATOL + RTOL |e| element-wise and prints the largest difference. */
     static void assertClose(String name, Tensor actual, Tensor expected) {
-        assertThat(Tensors.shape(actual)).as(name + " shape").containsExactly(Tensors.shape(expected));
-        float[] a = Tensors.toFloats(actual);
-        float[] e = Tensors.toFloats(expected);
-        double maxDiff = 0;
-        int worst = -1;
-        for (int i = 0; i < a.length; i++) {
-            double d = Math.abs((double) a[i] - e[i]);
-            if (!(d <= ATOL + RTOL * Math.abs(e[i])) && worst < 0) worst = i;
-            maxDiff = Math.max(maxDiff, Double.isNaN(d) ? Double.POSITIVE_INFINITY : d);
-        }
-        System.out.printf("[parity] %s: max |diff| = %.3g (max |ref| = %.3g)%n", name, maxDiff, Tensors.maxAbs(expected));
-        assertThat(worst).as(name + ": first element out of tolerance (value %s)", worst < 0 ? "" : a[worst] + " vs " + e[worst]).isEqualTo(-1);
+        Parity.assertElementwise(name, actual, expected, ATOL, RTOL);
     }
 
     @Test
@@ -204,7 +188,7 @@ class ClipTextModelTest {
         }
         sd.put("text_model.embeddings.position_ids", torch.arange(new Scalar(77)).view(1, 77));
         sd.put("text_projection.weight", torch.zeros(32, 32));
-        writeSafetensors(dir.resolve("model.safetensors"), sd);
+        SafetensorsWriter.write(dir.resolve("model.safetensors"), sd, Map.of("format", "pt"));
         ClipTextModel m = ClipTextModel.load(dir, DType.F32);
         try (NoGradGuard g = new NoGradGuard()) {
             assertClose("te.last_hidden_state (position_ids checkpoint)",
@@ -269,7 +253,7 @@ class ClipTextModelTest {
             for (String k : f.keys()) sd.put(k, f.tensor(k).clone());
         }
         sd.put("text_model.encoder.layers.3.mlp.fc1.weight", torch.zeros(36, 32));
-        writeSafetensors(dir.resolve("model.safetensors"), sd);
+        SafetensorsWriter.write(dir.resolve("model.safetensors"), sd, Map.of("format", "pt"));
         assertThatThrownBy(() -> ClipTextModel.load(dir, DType.F32))
                 .isInstanceOf(WeightMismatchException.class)
                 .hasMessageContaining("model.safetensors")
@@ -296,39 +280,5 @@ class ClipTextModelTest {
             // bf16 keeps ~3 significant digits; the check is that the path runs and stays near fp32
             assertThat(Tensors.maxAbsDiff(out, refs.get("te.last_hidden_state"))).isLessThan(0.25);
         }
-    }
-
-    static String dtypeName(Tensor t) {
-        for (DType d : DType.values()) {
-            if (d.scalarType.value == t.scalar_type().value) return d.safetensorsName;
-        }
-        throw new IllegalArgumentException("unsupported dtype " + t.scalar_type());
-    }
-
-    /** A minimal safetensors writer (header sorted by key, as the Python writer does). */
-    static void writeSafetensors(Path file, Map<String, Tensor> tensors) throws IOException {
-        ObjectMapper om = new ObjectMapper();
-        ObjectNode header = om.createObjectNode();
-        header.putObject("__metadata__").put("format", "pt");
-        ByteArrayOutputStream data = new ByteArrayOutputStream();
-        for (String k : new java.util.TreeSet<>(tensors.keySet())) {
-            Tensor t = tensors.get(k);
-            byte[] b = Tensors.bytes(t);
-            ObjectNode e = header.putObject(k);
-            e.put("dtype", dtypeName(t));
-            var shape = e.putArray("shape");
-            for (long d : Tensors.shape(t)) shape.add(d);
-            e.putArray("data_offsets").add(data.size()).add(data.size() + b.length);
-            data.write(b);
-        }
-        byte[] h = om.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
-        int padded = (h.length + 7) / 8 * 8;
-        ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(len.array());
-        out.write(h);
-        for (int i = h.length; i < padded; i++) out.write(' ');
-        data.writeTo(out);
-        Files.write(file, out.toByteArray());
     }
 }
