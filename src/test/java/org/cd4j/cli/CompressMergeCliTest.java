@@ -12,9 +12,6 @@ import org.cd4j.pipeline.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,18 +34,10 @@ class CompressMergeCliTest {
     private String out = "", err = "";
 
     private int run(String... args) {
-        PrintStream o = System.out, e = System.err;
-        ByteArrayOutputStream bo = new ByteArrayOutputStream(), be = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bo, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(be, true, StandardCharsets.UTF_8));
-        try {
-            return Main.run(args);
-        } finally {
-            System.setOut(o);
-            System.setErr(e);
-            out = bo.toString(StandardCharsets.UTF_8);
-            err = be.toString(StandardCharsets.UTF_8);
-        }
+        CliRun r = CliRun.of(args);
+        out = r.out();
+        err = r.err();
+        return r.code();
     }
 
     @Test
