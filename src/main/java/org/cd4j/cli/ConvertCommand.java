@@ -19,7 +19,10 @@ import java.util.concurrent.Callable;
  * {@code cd4j convert}: reads a delta in any supported format (cd4j, adobe delta.bin, diffusers
  * weights + token files, CompVis .ckpt) and writes it as cd4j, diffusers or adobe. The model is
  * needed to check the delta fits, to map CompVis keys, to expand low-rank weights for formats
- * that store absolute ones, and to record the base-model identity in a cd4j file.
+ * that store absolute ones, and to record the base-model identity in a cd4j file. A full-UNet
+ * delta ({@code --freeze-model none}) stays a cd4j delta: the reference formats hold
+ * cross-attention weights only. A token-only delta ({@code all}) converts to all three (diffusers:
+ * its token files alone).
  */
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Convert a Custom Diffusion delta between the cd4j, diffusers and adobe formats.")
@@ -65,6 +68,13 @@ public final class ConvertCommand implements Callable<Integer> {
             loaded.warnings().forEach(w -> System.err.println("warning: " + w));
             ConceptDelta d = loaded.delta();
             DeltaApplier.checkShapes(d, base, input.toString());
+            if (format != DeltaFormat.CD4J) {
+                try {
+                    d.requireCrossAttentionOnly(format == DeltaFormat.ADOBE ? "the adobe delta.bin" : "the diffusers format");
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--to " + format.id + ": " + e.getMessage());
+                }
+            }
             d = checkIdentity(d, base, format);
             List<Path> written = DeltaFiles.save(d, format, output, base, overwrite);
             written.forEach(System.out::println);

@@ -86,7 +86,11 @@ public final class TrainCommand implements Callable<Integer> {
     Boolean noAug;
     @Option(names = "--center-crop", description = "Centre-crop class images instead of random crops.")
     Boolean centerCrop;
-    @Option(names = "--freeze-model", paramLabel = "MODE", description = "crossattn_kv (default) or crossattn.")
+    @Option(names = "--freeze-model", paramLabel = "MODE", description = {
+            "Trained UNet weights: crossattn_kv (default, the paper's: cross-attention keys and values) or crossattn (all of"
+                    + " cross-attention); the paper's baselines: none (nothing frozen: every UNet weight trains, DreamBooth-like;"
+                    + " the delta is the whole UNet, ~3.4 GB for SD-1.5) or all (the whole UNet frozen: only the token"
+                    + " embeddings train, textual-inversion-like)."})
     String freezeModel;
     @Option(names = "--seed", paramLabel = "N", description = "Seed of every random choice (default: 42).")
     Long seed;

@@ -13,11 +13,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A Stable Diffusion model set up for Custom Diffusion: everything frozen except the
- * cross-attention weights of {@link TrainMode} and the modifier tokens' embedding rows; the
- * Custom Diffusion attention processor (start-of-text key/value gradient cut) on every
- * attention module. Frozen weights never get {@code requires_grad}, so backward computes no
- * weight gradient for them.
+ * A Stable Diffusion model set up for Custom Diffusion: everything frozen except the UNet
+ * weights of {@link TrainMode} (cross-attention; for the baselines every UNet weight, or none)
+ * and the modifier tokens' embedding rows; the Custom Diffusion attention processor
+ * (start-of-text key/value gradient cut) on every attention module, in every mode. Frozen
+ * weights never get {@code requires_grad}, so backward computes no weight gradient for them.
  *
  * <p>The token rows train as their own (n, D) tensor that the text encoder reads for those ids
  * (see {@link ClipTextModel#setTrainableTokenRows}); no other row gets a gradient or weight
@@ -65,7 +65,12 @@ public final class TrainableModel {
                 m.unetParams.put(e.getKey(), e.getValue());
             }
         }
-        if (m.unetParams.isEmpty()) throw new IllegalStateException("the UNet has no cross-attention weights to train");
+        if (m.unetParams.isEmpty() && mode != TrainMode.ALL) {
+            throw new IllegalStateException("the UNet has no cross-attention weights to train");
+        }
+        if (mode == TrainMode.ALL && rows == null) {
+            throw new IllegalArgumentException("--freeze-model all trains only the modifier tokens, but there is none");
+        }
         for (Attention a : unet.attentions().values()) a.setProcessor(CustomDiffusionAttnProcessor.INSTANCE);
         return m;
     }

@@ -266,12 +266,17 @@ public final class Trainer {
         listener.checkpoint(step, dir);
     }
 
-    /** The delta of the current weights: absolute trained weights and token rows, with metadata. */
+    /**
+     * The delta of the current weights: absolute trained weights (none in {@code --freeze-model all})
+     * and token rows, with metadata. Written at once; it must not outlive the step.
+     */
     private ConceptDelta delta(TrainableModel tm, ModifierTokens tokens, String baseSha, StableDiffusion sd, int step) throws IOException {
         Map<String, DeltaWeight> weights = new LinkedHashMap<>();
         Map<String, Tensor> rows = new LinkedHashMap<>();
         try (NoGradGuard g = new NoGradGuard()) {
-            tm.unetParameters().forEach((k, v) -> weights.put(k, DeltaWeight.full(v.detach().clone())));
+            // Views of the live weights, not copies: the delta is written at once and dropped, and with
+            // --freeze-model none it is the whole UNet (a copy would double the model's memory).
+            tm.unetParameters().forEach((k, v) -> weights.put(k, DeltaWeight.full(v.detach())));
             for (int i = 0; i < tokens.tokens().size(); i++) rows.put(tokens.tokens().get(i), tm.tokenRows().select(0, i).detach().clone());
         }
         ObjectNode training = TrainConfig.json().valueToTree(cfg);

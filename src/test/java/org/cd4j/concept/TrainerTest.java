@@ -36,11 +36,16 @@ class TrainerTest {
         return Fixtures.path("custom_diffusion/data/pot");
     }
 
-    TrainConfig config(Path out, int steps, int checkpointEvery) {
+    static TrainConfig config(Path out, int steps, int checkpointEvery) {
+        return config(out, steps, checkpointEvery, "crossattn_kv");
+    }
+
+    /** A short run on the pot fixture with real priors, training the weights of {@code freezeModel}. */
+    static TrainConfig config(Path out, int steps, int checkpointEvery, String freezeModel) {
         return new TrainConfig(Fixtures.tinySd1().toString(), out.toString(), pot().resolve("instance").toString(),
                 "photo of a <new1> wooden pot", pot().resolve("class").toString(), null, null, "<new1>", "ktn",
                 true, true, 1.0, 8, 4, 50, 64, 1, 1e-3, false, "constant", 0, steps, true, false, false,
-                "crossattn_kv", 7, checkpointEvery, 0, null, 50, 1, 1, 1.0, 0.9, 0.999, 1e-2, 1e-8, "no", false, "refuse");
+                freezeModel, 7, checkpointEvery, 0, null, 50, 1, 1, 1.0, 0.9, 0.999, 1e-2, 1e-8, "no", false, "refuse");
     }
 
     @Test
@@ -71,12 +76,20 @@ class TrainerTest {
 
     @Test
     void aResumedRunEndsWithTheSameDeltaBitForBit() throws Exception {
-        Path full = tmp.resolve("full");
-        new Trainer(config(full, 4, 2), TrainListener.NONE).run(null);
+        assertResumedEqualsUninterrupted(tmp, "crossattn_kv");
+    }
 
-        Path part = tmp.resolve("part");
+    /**
+     * Trains 4 steps uninterrupted, and 4 steps stopped after step 3 (as Ctrl-C does) and resumed
+     * from that checkpoint; both final deltas must hold the same tensors, bit for bit.
+     */
+    static void assertResumedEqualsUninterrupted(Path tmp, String freezeModel) throws Exception {
+        Path full = tmp.resolve("full-" + freezeModel);
+        new Trainer(config(full, 4, 2, freezeModel), TrainListener.NONE).run(null);
+
+        Path part = tmp.resolve("part-" + freezeModel);
         AtomicReference<Trainer> self = new AtomicReference<>();
-        Trainer interrupted = new Trainer(config(part, 4, 2), new TrainListener() {
+        Trainer interrupted = new Trainer(config(part, 4, 2, freezeModel), new TrainListener() {
             @Override
             public void step(int step, int total, double loss, double lr, double seconds, boolean skipped) {
                 if (step == 3) self.get().requestStop(); // as Ctrl-C does
@@ -89,8 +102,9 @@ class TrainerTest {
         Path latest = Checkpoints.latest(part);
         assertThat(latest.getFileName().toString()).isEqualTo("checkpoint-3");
         assertThat(latest.resolve(Trainer.DELTA)).as("every checkpoint holds a usable delta").exists();
+        assertThat(Cd4jDeltaFile.read(latest.resolve(Trainer.DELTA)).trainMode().id).isEqualTo(freezeModel);
 
-        Trainer.Result resumed = new Trainer(config(part, 4, 2), TrainListener.NONE).run(latest);
+        Trainer.Result resumed = new Trainer(config(part, 4, 2, freezeModel), TrainListener.NONE).run(latest);
         assertThat(resumed.steps()).isEqualTo(4);
         try (SafetensorsFile a = SafetensorsFile.open(full.resolve(Trainer.DELTA));
              SafetensorsFile b = SafetensorsFile.open(part.resolve(Trainer.DELTA))) {

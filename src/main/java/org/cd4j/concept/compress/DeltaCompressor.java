@@ -4,6 +4,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.cd4j.concept.TrainMode;
 import org.cd4j.concept.delta.BaseModel;
 import org.cd4j.concept.delta.ConceptDelta;
 import org.cd4j.concept.delta.CrossAttnParams;
@@ -23,7 +24,8 @@ import java.util.Map;
  * every key/value weight, {@code ΔW = W − W0} is replaced by a truncated SVD {@code u @ v}
  * ({@link LowRank}); other weights ({@code to_q}, {@code to_out} of a {@code crossattn} delta) and
  * the token rows are copied unchanged. The result is a low-rank {@link ConceptDelta} that every
- * writer and {@link DeltaApplier} handle ({@code W = W0 + u@v}).
+ * writer and {@link DeltaApplier} handle ({@code W = W0 + u@v}). The baselines' deltas
+ * ({@code --freeze-model none}, {@code all}) are refused: see {@link #checkMode}.
  */
 public final class DeltaCompressor {
     /**
@@ -65,6 +67,7 @@ public final class DeltaCompressor {
      *                                  base model, or a fixed rank exceeds a matrix
      */
     public static Result compress(ConceptDelta delta, BaseModel base, Options options, String source) throws IOException {
+        checkMode(delta, source);
         DeltaApplier.checkShapes(delta, base, source);
         String identity = base.identity(delta.weights().keySet());
         String recorded = delta.info().baseModelSha256();
@@ -112,6 +115,30 @@ public final class DeltaCompressor {
                 ? delta.info().baseModelName() : base.name());
         info = info.withNotes(appendNote(info.notes(), note(options, report)));
         return new Result(new ConceptDelta(out, delta.tokens(), info), report, warnings);
+    }
+
+    /**
+     * Refuses the baselines' deltas: a token-only one ({@code all}) has nothing to compress, and
+     * in a full-UNet one ({@code none}) the key/value weights, the only ones factorised, are a
+     * few percent of the file (SD-1.5: 19.2 M of 860 M parameters), so compressing would save
+     * almost nothing while looking like it did something.
+     */
+    private static void checkMode(ConceptDelta delta, String source) {
+        if (delta.trainMode() == TrainMode.ALL) {
+            throw new IllegalArgumentException("delta " + source + " holds only token embeddings (--freeze-model all);"
+                    + " there is no UNet weight to compress");
+        }
+        if (delta.trainMode() == TrainMode.NONE) {
+            long all = 0, kv = 0;
+            for (Map.Entry<String, DeltaWeight> e : delta.weights().entrySet()) {
+                all += e.getValue().storedElements();
+                if (CrossAttnParams.isValid(e.getKey()) && CrossAttnParams.isKeyOrValue(e.getKey())) kv += e.getValue().storedElements();
+            }
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "delta %s was trained with --freeze-model none (the"
+                    + " full-UNet baseline); cd4j compress factorises only the cross-attention key/value changes, which are"
+                    + " %d of its %d parameters (%.1f%%), so it would hardly shrink; keep it as it is", source, kv, all,
+                    100.0 * kv / Math.max(1, all)));
+        }
     }
 
     /** ΔW of one weight: the stored factors' product, or {@code W − W0} (W0 optionally fp16-rounded). */

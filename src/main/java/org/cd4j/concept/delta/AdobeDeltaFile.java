@@ -17,7 +17,10 @@ import java.util.Map;
  * W}, 'modifier_token': {'<new1>': row, …}})}, and the compressed variant of §1.8 where each
  * key/value weight is {@code {'u': (out, r), 'v': (r, in)}} with {@code W = W0 + u@v} (the
  * other weights stay absolute). An optional {@code 'text_encoder'} state dict is ignored with a
- * warning (the reference trainer never writes it).
+ * warning (the reference trainer never writes it). The format holds cross-attention weights only:
+ * a {@code none} (full-UNet) delta is refused; a token-only ({@code all}) delta is written with an
+ * empty {@code 'unet'} dict, which the reference's {@code load_model} reads (it adds the tokens
+ * and copies no weight).
  */
 public final class AdobeDeltaFile {
     private AdobeDeltaFile() {}
@@ -63,6 +66,7 @@ public final class AdobeDeltaFile {
             }
         }
         try {
+            CrossAttnParams.checkAll(weights.keySet(), "unet"); // the format holds cross-attention weights only
             return new ConceptDelta(weights, tokens, DeltaInfo.empty());
         } catch (IllegalArgumentException e) {
             throw new FormatException(file, "is not a valid delta: " + e.getMessage(), e);
@@ -112,6 +116,7 @@ public final class AdobeDeltaFile {
      * @throws IllegalArgumentException when expansion is needed and {@code base} is null
      */
     static Map<String, Object> toTorch(ConceptDelta d, BaseModel base) throws IOException {
+        d.requireCrossAttentionOnly("the adobe delta.bin");
         if (d.hasLowRank() && !compressible(d)) {
             if (base == null) {
                 throw new IllegalArgumentException("the delta mixes low-rank and absolute key/value weights (or has a"

@@ -139,7 +139,10 @@ public final class BaseModel implements AutoCloseable {
     /**
      * The base-model identity of a delta over {@code params}: SHA-256 of, for each name in sorted
      * order, the name in UTF-8 followed by {@code W0} as little-endian float32 bytes (converted
-     * from whatever dtype the model stores). Lower-case hex.
+     * from whatever dtype the model stores). Lower-case hex. A token-only delta
+     * ({@code --freeze-model all}) replaces no weight; an empty {@code params} therefore stands for
+     * the cross-attention key/value weights its tokens are read through, so that it too is tied
+     * to its base model instead of matching every model.
      */
     public String identity(Collection<String> params) throws IOException {
         MessageDigest sha;
@@ -148,11 +151,18 @@ public final class BaseModel implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        for (String p : new TreeSet<>(params)) {
+        Collection<String> covered = params.isEmpty() ? keyValueParams() : params;
+        for (String p : new TreeSet<>(covered)) {
             sha.update(p.getBytes(StandardCharsets.UTF_8));
             sha.update(Tensors.bytes(weight(p).to(torch.ScalarType.Float))); // x86/ARM: native order is little-endian
         }
         return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /** The cross-attention key/value parameters of the UNet. */
+    private java.util.List<String> keyValueParams() throws IOException {
+        Collection<String> all = live != null ? live.keySet() : stored().tensors().keySet();
+        return all.stream().filter(n -> CrossAttnParams.isValid(n) && CrossAttnParams.isKeyOrValue(n)).toList();
     }
 
     @Override

@@ -11,22 +11,30 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
- * A trained Custom Diffusion concept in memory, whatever file it came from: the cross-attention
- * weights it sets by diffusers parameter name ({@link DeltaWeight}: absolute or low-rank change),
- * in order; the modifier tokens' embedding rows, in token order ({@code <new1>} first); and its
+ * A trained Custom Diffusion concept in memory, whatever file it came from: the UNet weights it
+ * sets by diffusers parameter name ({@link DeltaWeight}: absolute or low-rank change), in order;
+ * the modifier tokens' embedding rows, in token order ({@code <new1>} first); and its
  * {@link DeltaInfo}. Files are read and written by {@link DeltaFiles}; {@link #applyTo} puts the
  * concept into a pipeline.
  *
  * <p>Immutable: the maps are unmodifiable and the tensors must not be changed by callers. The
- * constructor validates everything a file could get wrong: every key a cross-attention
- * parameter, ranks and shapes consistent within each attention module, one embedding width that
- * equals the key/value input width, and a training mode that covers the weights.
+ * constructor validates everything a file could get wrong against its training mode: a
+ * cross-attention mode ({@code crossattn_kv}, {@code crossattn}) holds only cross-attention
+ * parameters, with ranks and shapes consistent within each attention module and one embedding
+ * width that equals the key/value input width; the baseline {@code none} (every UNet weight
+ * trained) may hold any UNet parameter of any shape, checked against the base model's shapes
+ * when applied ({@link DeltaApplier#checkShapes}); the baseline {@code all} (token embeddings
+ * only) holds no weight.
  */
 public final class ConceptDelta {
     /** How the weights are stored, for the cd4j file's {@code weights} metadata. */
     public static final String FULL = "full", LOW_RANK = "low_rank", MIXED = "mixed";
+
+    /** A state-dict name: dot-separated segments of letters, digits and underscores. */
+    private static final Pattern PARAM_NAME = Pattern.compile("\\w+(\\.\\w+)+");
 
     private final Map<String, DeltaWeight> weights;
     private final Map<String, Tensor> tokens;
@@ -35,7 +43,7 @@ public final class ConceptDelta {
     /**
      * @param weights UNet weights by diffusers name, in order
      * @param tokens  modifier token → embedding row (D), in token order
-     * @param info    metadata; a null train mode is inferred from the weight names
+     * @param info    metadata; a null train mode is inferred from the weight names ({@link CrossAttnParams#inferMode})
      * @throws IllegalArgumentException when the parts are inconsistent (the message says which key and why)
      */
     public ConceptDelta(Map<String, DeltaWeight> weights, Map<String, Tensor> tokens, DeltaInfo info) {
@@ -46,25 +54,51 @@ public final class ConceptDelta {
         }
         TrainMode inferred = CrossAttnParams.inferMode(this.weights.keySet());
         if (info == null) info = DeltaInfo.empty();
-        if (info.trainMode() == null) {
-            info = info.withTrainMode(inferred);
-        } else if (info.trainMode() == TrainMode.CROSSATTN_KV && inferred == TrainMode.CROSSATTN) {
-            String extra = this.weights.keySet().stream().filter(k -> !CrossAttnParams.isKeyOrValue(k)).findFirst().orElse("");
-            throw new IllegalArgumentException("train mode crossattn_kv holds only to_k/to_v weights, but the delta has " + extra);
-        }
+        if (info.trainMode() == null) info = info.withTrainMode(inferred);
         this.info = info;
+        checkNames(info.trainMode(), inferred);
         long contextDim = checkWeights();
         checkTokens(contextDim);
     }
 
-    /** Checks names and shapes; returns the common key/value input width, or -1 when no k/v. */
+    /** Checks that the weight names fit the training mode. */
+    private void checkNames(TrainMode mode, TrainMode inferred) {
+        switch (mode) {
+            case ALL -> {
+                if (!weights.isEmpty()) {
+                    throw new IllegalArgumentException("train mode all trains only the token embeddings, but the delta has"
+                            + " the UNet weight " + weights.keySet().iterator().next());
+                }
+            }
+            case NONE -> {
+                for (String name : weights.keySet()) {
+                    if (!PARAM_NAME.matcher(name).matches()) {
+                        throw new IllegalArgumentException("'" + name + "' is not a UNet parameter name (expected e.g."
+                                + " conv_in.weight or down_blocks.0.resnets.0.norm1.bias)");
+                    }
+                }
+            }
+            case CROSSATTN_KV, CROSSATTN -> {
+                CrossAttnParams.checkAll(weights.keySet(), "delta");
+                if (mode == TrainMode.CROSSATTN_KV && inferred == TrainMode.CROSSATTN) {
+                    String extra = weights.keySet().stream().filter(k -> !CrossAttnParams.isKeyOrValue(k)).findFirst().orElse("");
+                    throw new IllegalArgumentException("train mode crossattn_kv holds only to_k/to_v weights, but the delta has " + extra);
+                }
+            }
+        }
+    }
+
+    /**
+     * Checks the shapes of the cross-attention weights (the only ones a delta can check without
+     * its base model); returns the common key/value input width, or -1 when no k/v.
+     */
     private long checkWeights() {
         long contextDim = -1;
         String contextKey = null;
         Map<String, Map<String, long[]>> byModule = new LinkedHashMap<>();
         for (Map.Entry<String, DeltaWeight> e : weights.entrySet()) {
             String name = e.getKey();
-            CrossAttnParams.check(name, "delta");
+            if (!CrossAttnParams.isValid(name)) continue; // another UNet weight of a 'none' delta (checkNames)
             DeltaWeight w = e.getValue();
             long[] shape = w.shape();
             boolean bias = name.endsWith(".bias");
@@ -158,9 +192,22 @@ public final class ConceptDelta {
         return info;
     }
 
-    /** The training mode (recorded, or inferred from the weight names). */
+    /** The training mode (recorded, or inferred from the weight names; {@code all} when there is none). */
     public TrainMode trainMode() {
         return info.trainMode();
+    }
+
+    /**
+     * Refuses a delta the reference formats cannot hold: they store only cross-attention weights,
+     * so a {@code none} delta (every UNet weight) cannot be written as {@code format}.
+     *
+     * @param format the format's name for the message, e.g. "the adobe delta.bin"
+     */
+    public void requireCrossAttentionOnly(String format) {
+        if (trainMode() != TrainMode.NONE) return;
+        throw new IllegalArgumentException(format + " holds only cross-attention weights, but this delta was trained with"
+                + " --freeze-model none (the full-UNet baseline: " + weights.size() + " UNet weights, " + storedElements()
+                + " values); it can only be kept as a cd4j delta (.cd4j.safetensors)");
     }
 
     /** {@link #FULL}, {@link #LOW_RANK} or {@link #MIXED}. */

@@ -12,7 +12,9 @@ import java.util.regex.Pattern;
  * The UNet parameters a Custom Diffusion delta may hold: the projections of cross-attention
  * modules ({@code attn2}) by their diffusers state-dict names, e.g.
  * {@code down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight}. Anything else
- * (self-attention, resnets, a whole UNet) is not a Custom Diffusion delta and is refused.
+ * (self-attention, resnets, a whole UNet) is not a Custom Diffusion delta: the reference formats
+ * and the cross-attention train modes refuse it; only a cd4j delta of the {@code none} baseline
+ * ({@link TrainMode#NONE}, every UNet weight trained) holds it.
  */
 public final class CrossAttnParams {
     /** The parameter suffixes inside one cross-attention module, in diffusers' processor order. */
@@ -45,6 +47,11 @@ public final class CrossAttnParams {
         }
     }
 
+    /** {@link #check}s every name. */
+    public static void checkAll(Collection<String> names, String source) {
+        for (String n : names) check(n, source);
+    }
+
     /** The attention module of a parameter: {@code ….attn2.to_k.weight} → {@code ….attn2}. */
     public static String module(String name) {
         int i = name.lastIndexOf(".attn2.");
@@ -63,10 +70,14 @@ public final class CrossAttnParams {
     }
 
     /**
-     * The training mode a set of parameters implies: {@code crossattn} as soon as one query or
-     * output projection is present (reference files do not record the mode).
+     * The training mode a set of parameters implies (reference files do not record the mode):
+     * {@code none} (every UNet weight, the DreamBooth-like baseline) as soon as one is outside
+     * cross-attention, else {@code crossattn} as soon as one query or output projection is
+     * present, else {@code crossattn_kv}; {@code all} (token embeddings only) for no parameter.
      */
     public static TrainMode inferMode(Collection<String> names) {
+        if (names.isEmpty()) return TrainMode.ALL;
+        if (!names.stream().allMatch(CrossAttnParams::isValid)) return TrainMode.NONE;
         for (String n : names) if (!isKeyOrValue(n)) return TrainMode.CROSSATTN;
         return TrainMode.CROSSATTN_KV;
     }

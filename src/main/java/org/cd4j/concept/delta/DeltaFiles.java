@@ -32,7 +32,9 @@ public final class DeltaFiles {
 
     /**
      * Reads the delta at {@code input}: a file, or a folder holding a diffusers weights file, one
-     * {@code *.cd4j.safetensors} or a {@code delta.bin}.
+     * {@code *.cd4j.safetensors}, a {@code delta.bin}, or only token files (a token-only delta as
+     * {@link DiffusersDeltaFolder#write} writes it). A token file given on its own is refused: it
+     * is more likely the wrong file of a delta than a delta.
      *
      * @param base the model the delta belongs to, used to map CompVis keys (null: SD-1 layout)
      * @throws FormatException     when the input is not a delta (the message says what it is)
@@ -46,7 +48,10 @@ public final class DeltaFiles {
                 return new LoadedDelta(DiffusersDeltaFolder.read(input, warnings), DeltaFormat.DIFFUSERS, input, warnings);
             }
             Path file = singleDeltaIn(input);
-            return load(file, base);
+            if (file != null) return load(file, base);
+            ConceptDelta tokensOnly = DiffusersDeltaFolder.readTokensOnly(input);
+            if (tokensOnly != null) return new LoadedDelta(tokensOnly, DeltaFormat.DIFFUSERS, input, warnings);
+            throw new FormatException(input, "holds no delta (" + EXPECTED + "); it contains " + abbreviate(listing(input)));
         }
         if (WeightFile.detect(input) == WeightFile.Format.SAFETENSORS) return loadSafetensors(input, warnings);
         Map<String, Object> root;
@@ -101,21 +106,22 @@ public final class DeltaFiles {
         }
     }
 
-    /** The one delta file in a folder that is not a diffusers output. */
+    /** The one delta file in a folder that is not a diffusers output, or null when there is none. */
     private static Path singleDeltaIn(Path dir) throws IOException {
         List<Path> cd4j = new ArrayList<>();
-        List<String> names = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
-            s.sorted().forEach(p -> {
-                names.add(p.getFileName().toString());
-                if (p.getFileName().toString().endsWith(Cd4jDeltaFile.SUFFIX)) cd4j.add(p);
-            });
+            s.sorted().filter(p -> p.getFileName().toString().endsWith(Cd4jDeltaFile.SUFFIX)).forEach(cd4j::add);
         }
         if (cd4j.size() == 1) return cd4j.get(0);
         if (cd4j.size() > 1) throw new FormatException(dir, "holds several cd4j deltas " + cd4j + "; pass one of them");
         if (Files.isRegularFile(dir.resolve("delta.bin"))) return dir.resolve("delta.bin");
-        throw new FormatException(dir, "holds no delta (" + EXPECTED + "); it contains "
-                + abbreviate(names.toString()));
+        return null;
+    }
+
+    private static String listing(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList().toString();
+        }
     }
 
     private static FormatException tokenFile(Path input) {

@@ -14,7 +14,7 @@ import java.util.List;
  *
  * @param formatVersion     the cd4j delta format version it was read from (or will be written as)
  * @param initializerTokens the tokens the modifier tokens' embeddings started from, in order (may be empty)
- * @param trainMode         which cross-attention weights were trained; null = infer from the weights
+ * @param trainMode         which UNet weights were trained ({@code --freeze-model}); null = infer from the weights
  * @param baseModelSha256   {@link BaseModel#identity} of the model it was trained on, lower-case hex, or null
  * @param baseModelName     a human-readable name of that model (its folder name), or null
  * @param training          the training settings as a JSON object string ({@code "{}"} when unknown)

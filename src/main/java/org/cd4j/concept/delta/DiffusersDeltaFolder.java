@@ -28,6 +28,8 @@ import java.util.Set;
  * plus in the {@code .bin} an empty dict {@code <module>.processor: {}} for every attention
  * module without weights — and one {@code <token>.{bin,safetensors}} per modifier token.
  *
+ * <p>A token-only delta ({@code --freeze-model all}) is a folder of token files alone.
+ *
  * <p>The processor keys map to the UNet's own names ({@code <module>.to_k.weight},
  * {@code <module>.to_out.0.bias} …). Unlike current diffusers (§0.9), absent empty entries are
  * fine: the weights are applied directly.
@@ -101,9 +103,24 @@ public final class DiffusersDeltaFolder {
             warnings.add(file + ": no token file (<token>.bin or <token>.safetensors) beside it; the delta adds no token");
         }
         try {
+            CrossAttnParams.checkAll(weights.keySet(), "delta");
             return new ConceptDelta(weights, tokens, DeltaInfo.empty());
         } catch (IllegalArgumentException e) {
             throw new FormatException(file, "is not a valid delta: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A folder with token files and no weights file, as {@link #write} makes of a token-only
+     * ({@code --freeze-model all}) delta: the delta of those tokens, or null when there is none.
+     */
+    static ConceptDelta readTokensOnly(Path dir) throws IOException {
+        Map<String, Tensor> tokens = TokenFiles.in(dir);
+        if (tokens.isEmpty()) return null;
+        try {
+            return new ConceptDelta(Map.of(), tokens, DeltaInfo.empty());
+        } catch (IllegalArgumentException e) {
+            throw new FormatException(dir, "is not a valid token-only delta: " + e.getMessage(), e);
         }
     }
 
@@ -175,9 +192,10 @@ public final class DiffusersDeltaFolder {
         return new ArrayList<>(out);
     }
 
-    /** The files {@link #write} creates in {@code dir}. */
+    /** The files {@link #write} creates in {@code dir}: the weights files (unless token-only), then the token files. */
     public static List<Path> files(Path dir, ConceptDelta d) {
-        List<Path> out = new ArrayList<>(List.of(dir.resolve(BIN), dir.resolve(SAFETENSORS)));
+        List<Path> out = new ArrayList<>();
+        if (!d.weights().isEmpty()) out.addAll(List.of(dir.resolve(BIN), dir.resolve(SAFETENSORS)));
         for (String t : d.tokens().keySet()) {
             TokenFiles.checkFileName(t);
             out.addAll(TokenFiles.files(dir, t));
@@ -188,12 +206,15 @@ public final class DiffusersDeltaFolder {
     /**
      * Writes the diffusers folder. Low-rank weights are expanded with {@code base}'s weights
      * (diffusers stores absolute ones). Every target is checked before anything is written, and
-     * each file is written atomically.
+     * each file is written atomically. The processors hold cross-attention weights only, so a
+     * {@code none} (full-UNet) delta is refused; a token-only ({@code all}) delta is written as its
+     * token files alone, which is what diffusers' {@code load_textual_inversion} reads.
      *
      * @param base the base model (for expansion and module order), or null when every weight is absolute
      * @return the files written
      */
     public static List<Path> write(Path dir, ConceptDelta d, BaseModel base, boolean overwrite) throws IOException {
+        d.requireCrossAttentionOnly("diffusers' " + SAFETENSORS);
         if (d.hasLowRank()) {
             if (base == null) {
                 throw new IllegalArgumentException("diffusers stores absolute weights; expanding the low-rank delta needs"
@@ -204,18 +225,25 @@ public final class DiffusersDeltaFolder {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new FileAlreadyExistsException(dir.toString(), null, "exists and is not a folder (diffusers output is a folder)");
         }
+        if (d.weights().isEmpty() && weightsIn(dir) != null) {
+            // its token files would be read together with those weights as one delta
+            throw new IllegalArgumentException(dir + " holds the Custom Diffusion weights of another delta ("
+                    + weightsIn(dir).getFileName() + "); write the token-only delta into a folder without them");
+        }
         List<Path> files = files(dir, d);
         if (!overwrite) {
             for (Path p : files) if (Files.exists(p)) throw new FileAlreadyExistsException(p.toString());
         }
-        Map<String, Object> entries = toEntries(d, base != null ? base.attentionModules() : modulesOf(d));
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        entries.forEach((k, v) -> {
-            if (v instanceof Tensor t) tensors.put(k, t);
-        });
         Files.createDirectories(dir);
-        TorchPickleWriter.write(files.get(0), entries, overwrite);
-        SafetensorsWriter.write(files.get(1), tensors, Map.of("format", "pt"), overwrite);
+        if (!d.weights().isEmpty()) {
+            Map<String, Object> entries = toEntries(d, base != null ? base.attentionModules() : modulesOf(d));
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            entries.forEach((k, v) -> {
+                if (v instanceof Tensor t) tensors.put(k, t);
+            });
+            TorchPickleWriter.write(dir.resolve(BIN), entries, overwrite);
+            SafetensorsWriter.write(dir.resolve(SAFETENSORS), tensors, Map.of("format", "pt"), overwrite);
+        }
         for (Map.Entry<String, Tensor> e : d.tokens().entrySet()) TokenFiles.write(dir, e.getKey(), e.getValue(), overwrite);
         return files;
     }

@@ -114,7 +114,11 @@ public final class TokenFiles {
      * exist for a token, the safetensors file is read.
      */
     public static Map<String, Tensor> beside(Path weightsFile) throws IOException {
-        Path dir = weightsFile.toAbsolutePath().getParent();
+        return in(weightsFile.toAbsolutePath().getParent());
+    }
+
+    /** The token files in a folder, as {@link #beside} finds them. */
+    public static Map<String, Tensor> in(Path dir) throws IOException {
         List<Path> candidates = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
             s.filter(Files::isRegularFile).filter(p -> isCandidate(p.getFileName().toString())).forEach(candidates::add);

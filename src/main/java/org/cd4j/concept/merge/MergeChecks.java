@@ -1,5 +1,6 @@
 package org.cd4j.concept.merge;
 
+import org.cd4j.concept.TrainMode;
 import org.cd4j.concept.delta.BaseModel;
 import org.cd4j.concept.delta.ConceptDelta;
 import org.cd4j.concept.delta.CrossAttnParams;
@@ -13,7 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What {@link ConceptMerger} checks and normalises before solving: every input fits the base model
+ * What {@link ConceptMerger} checks and normalises before solving: no input is a full-UNet
+ * ({@code --freeze-model none}) delta, whose weights outside cross-attention the merge cannot
+ * combine; every input fits the base model
  * (shapes, and its recorded base-model identity when it has one), no two inputs are the same
  * concept, low-rank (compressed) weights are expanded to absolute ones with {@code W0}, and
  * {@code to_q}/{@code to_out} weights are dropped (the merge sets only keys and values).
@@ -27,6 +30,12 @@ final class MergeChecks {
      */
     static List<ConceptDelta> prepare(List<MergeInput> inputs, BaseModel base, List<String> warnings) throws IOException {
         for (MergeInput in : inputs) {
+            if (in.delta().trainMode() == TrainMode.NONE) {
+                throw new IllegalArgumentException("delta " + in.source() + " was trained with --freeze-model none (the"
+                        + " full-UNet baseline: it changes every UNet weight); the closed-form merge (paper Eq. 4) is defined"
+                        + " for the cross-attention key/value weights only and cannot combine the others, so it cannot be"
+                        + " merged; train the concepts together with --concepts-list instead");
+            }
             DeltaApplier.checkShapes(in.delta(), base, in.source());
             String recorded = in.delta().info().baseModelSha256();
             if (recorded != null) {
