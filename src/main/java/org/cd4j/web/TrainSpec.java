@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.cd4j.concept.ModifierTokens;
 import org.cd4j.concept.TrainConfig;
+import org.cd4j.concept.TrainMode;
 import org.cd4j.pipeline.ModelFolder;
 import org.cd4j.text.ClipTokenizer;
 
@@ -141,7 +142,10 @@ final class TrainSpec {
         if (res % 8 != 0) throw ApiException.bad("resolution must be a multiple of 8, got " + res);
         o.put("resolution", res);
         String freeze = Json.text(req, "freezeModel", "crossattn_kv", 20);
-        if (!freeze.equals("crossattn_kv") && !freeze.equals("crossattn")) throw ApiException.bad("trained weights must be crossattn_kv or crossattn");
+        if (java.util.Arrays.stream(TrainMode.values()).noneMatch(m -> m.id.equals(freeze))) {
+            throw ApiException.bad("trained weights must be crossattn_kv, crossattn, or a baseline: none (every UNet weight)"
+                    + " or all (token embeddings only)");
+        }
         o.put("freezeModel", freeze);
         o.put("seed", Json.integer(req, "seed", 42, 0, Integer.MAX_VALUE));
         o.put("hflip", Json.bool(req, "hflip", true));

@@ -81,7 +81,7 @@ class JobsApiTest extends ServerFixture {
         cases.put(concept("{\"images\":\"" + set + "\",\"instancePrompt\":\"a <new1> pot\"}", ",\"resolution\":100"), "multiple of 8");
         cases.put(concept("{\"images\":\"" + set + "\",\"instancePrompt\":\"a <new1> pot\"}", ",\"learningRate\":-1"), "learningRate");
         cases.put(concept("{\"images\":\"" + set + "\",\"instancePrompt\":\"a <new1> pot\"}", ",\"model\":\"sd-9\""), "unknown model 'sd-9'");
-        cases.put(concept("{\"images\":\"" + set + "\",\"instancePrompt\":\"a <new1> pot\"}", ",\"freezeModel\":\"all\""), "crossattn");
+        cases.put(concept("{\"images\":\"" + set + "\",\"instancePrompt\":\"a <new1> pot\"}", ",\"freezeModel\":\"everything\""), "a baseline: none (every UNet weight)");
         cases.put(concept("{\"images\":\"" + set + "\",\"instancePrompt\":\"a <new1> pot\"}", ",\"regularization\":true"), "concept 1: give a class prompt");
         cases.put(concept("{\"images\":\"" + set + "\",\"instancePrompt\":\"a <new1> pot\",\"classPrompt\":\"pot\",\"classSource\":\"dataset\"}",
                 ",\"regularization\":true"), "choose the set of class pictures");

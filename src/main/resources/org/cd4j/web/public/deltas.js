@@ -8,6 +8,10 @@ import {toolCards} from './tools.js';
 
 let tableEl, setsEl, listErr, upStatus, upErr, upName;
 
+// What a delta trained (its --freeze-model); 'none' and 'all' are the paper's baselines.
+const MODES = {crossattn_kv: 'keys/values', crossattn: 'all cross-attention', none: 'every UNet weight (baseline)',
+  all: 'token only (baseline)'};
+
 export function mount(el) {
   tableEl = h('div', {id: 'deltas-table'});
   setsEl = h('div', {id: 'datasets'});
@@ -89,8 +93,9 @@ function row(d) {
   return h('tr', {id: 'delta-row-' + d.name},
     nameCell,
     h('td', {}, (d.tokens || []).map((t) => h('span', {class: 'token', text: t})), d.tokens && d.tokens.length ? null : h('span', {class: 'muted', text: '–'})),
-    h('td', {class: 'small'}, d.mode === 'crossattn' ? 'all cross-attention' : 'keys/values',
-      h('div', {class: 'muted', text: d.storage === 'full' ? 'full' : 'low rank' + (d.maxRank ? ' ≤ ' + d.maxRank : '')})),
+    h('td', {class: 'small'}, MODES[d.mode] || d.mode,
+      h('div', {class: 'muted', text: d.weights === 0 ? 'no weights'
+        : d.storage === 'full' ? 'full' : 'low rank' + (d.maxRank ? ' ≤ ' + d.maxRank : '')})),
     h('td', {class: 'nowrap', text: fmtBytes(d.bytes)}),
     h('td', {class: 'small', text: d.baseModel || 'unknown'}),
     h('td', {class: 'small muted nowrap', text: fmtAgo(d.created)}));

@@ -119,7 +119,8 @@ function optionsCard() {
   num('numValidationImages', 1, {min: 1, max: 8});
   num('priorGenerationSteps', 50, {min: 1, max: 500});
   opt.freezeModel = h('select', {id: 'train-freezeModel'},
-    h('option', {value: 'crossattn_kv', text: 'keys and values (paper)'}), h('option', {value: 'crossattn', text: 'all cross-attention'}));
+    h('option', {value: 'crossattn_kv', text: 'keys and values (paper)'}), h('option', {value: 'crossattn', text: 'all cross-attention'}),
+    h('option', {value: 'none', text: 'baseline: every UNet weight'}), h('option', {value: 'all', text: 'baseline: token only'}));
   opt.mixedPrecision = h('select', {id: 'train-mixedPrecision'},
     h('option', {value: 'no', text: 'off (fp32)'}), h('option', {value: 'bf16', text: 'bf16'}));
   return h('div', {class: 'card'},
@@ -134,7 +135,9 @@ function optionsCard() {
       field('Class pictures', opt.numClassImages, 'Per concept; missing ones are generated.'),
       field('Resolution', opt.resolution, 'Pixels; the model’s own size.')),
     h('details', {class: 'advanced'}, h('summary', {text: 'More options'}),
-      field('Trained weights', opt.freezeModel, 'Keys and values of cross-attention are enough in the paper; all of it fits styles a bit closer.'),
+      field('Trained weights', opt.freezeModel, 'Keys and values of cross-attention are enough in the paper; all of it fits styles a bit closer.'
+        + ' The baselines are for comparison: every UNet weight (like DreamBooth; the delta is the whole UNet, ~3.4 GB for SD-1.5)'
+        + ' or only the token (like textual inversion).'),
       h('div', {class: 'grid2'},
         field('Seed', opt.seed, 'Same seed, same run.'),
         field('Prior loss weight', opt.priorLossWeight, 'Weight of the class pictures.')),
