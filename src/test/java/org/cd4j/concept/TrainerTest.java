@@ -32,11 +32,12 @@ class TrainerTest {
     @TempDir
     Path tmp;
 
-    static Path pot() {
-        return Fixtures.path("custom_diffusion/data/pot");
+    /** A copy: runs write their latent cache beside the class pictures. */
+    Path pot() throws java.io.IOException {
+        return Fixtures.copyOf("custom_diffusion/data/pot", tmp);
     }
 
-    TrainConfig config(Path out, int steps, int checkpointEvery) {
+    TrainConfig config(Path out, int steps, int checkpointEvery) throws java.io.IOException {
         return new TrainConfig(Fixtures.tinySd1().toString(), out.toString(), pot().resolve("instance").toString(),
                 "photo of a <new1> wooden pot", pot().resolve("class").toString(), null, null, "<new1>", "ktn",
                 true, true, 1.0, 8, 4, 50, 64, 1, 1e-3, false, "constant", 0, steps, true, false, false,
@@ -101,7 +102,7 @@ class TrainerTest {
     }
 
     @Test
-    void refusesAPromptWithoutItsModifierToken() {
+    void refusesAPromptWithoutItsModifierToken() throws Exception {
         TrainConfig c = config(tmp.resolve("x"), 1, 0);
         TrainConfig bad = new TrainConfig(c.model(), c.output(), c.instanceDataDir(), "photo of a wooden pot", c.classDataDir(),
                 c.classPrompt(), null, c.modifierToken(), c.initializerToken(), c.withPriorPreservation(), c.realPrior(),
@@ -111,7 +112,7 @@ class TrainerTest {
     }
 
     @Test
-    void refusesAModifierTokenAlreadyInTheVocabulary() {
+    void refusesAModifierTokenAlreadyInTheVocabulary() throws Exception {
         TrainConfig c = config(tmp.resolve("y"), 1, 0);
         TrainConfig bad = new TrainConfig(c.model(), c.output(), c.instanceDataDir(), "photo of a cat wooden pot", c.classDataDir(),
                 c.classPrompt(), null, "cat", c.initializerToken(), true, true, 1.0, 8, 4, 50, 64, 1, 1e-3, false,
