@@ -56,6 +56,14 @@ class TrainerTest {
         JsonNode last = new ObjectMapper().readTree(lines.get(2));
         assertThat(last.get("step").asInt()).isEqualTo(3);
         assertThat(Double.isFinite(last.get("loss").asDouble())).isTrue();
+        // the stages split the whole time so far, and the summary holds the totals
+        double split = 0;
+        for (StageTimes.Stage st : StageTimes.Stage.values()) split += last.get("stage_seconds").get(st.key).asDouble();
+        assertThat(split).isCloseTo(last.get("seconds").asDouble(), org.assertj.core.data.Offset.offset(0.05));
+        assertThat(r.times().seconds(StageTimes.Stage.UNET_FORWARD)).isPositive();
+        JsonNode summary = new ObjectMapper().readTree(out.resolve(Trainer.SUMMARY).toFile());
+        assertThat(summary.get("steps").asInt()).isEqualTo(3);
+        assertThat(summary.get("stage_seconds").get("backward").asDouble()).isPositive();
 
         ConceptDelta d = Cd4jDeltaFile.read(out.resolve(Trainer.DELTA));
         assertThat(d.modifierTokens()).containsExactly("<new1>");
