@@ -119,6 +119,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--corrupt-images", paramLabel = "refuse|skip", description = "What to do with unreadable images (default: refuse).")
     String corruptImages;
 
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", description = DeviceFlag.HELP)
+    String device;
+
     @Option(names = "--no-reuse", description = "Encode every picture and caption at every step and write no latent cache"
             + " (the results are the same; for checking).")
     boolean noReuse;
@@ -139,9 +142,10 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
+        RunOptions options = new RunOptions(!noReuse, DeviceFlag.parse(device));
         Path out = Path.of(cfg.output());
         Path resumeFrom = resumePoint(out);
-        Trainer trainer = new Trainer(cfg, new Console(), new RunOptions(!noReuse));
+        Trainer trainer = new Trainer(cfg, new Console(), options);
         Trainer.Result r = trainer.run(resumeFrom);
         System.err.println("time by stage: " + r.times().summary());
         if (r.stoppedEarly()) {

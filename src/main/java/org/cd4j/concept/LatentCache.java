@@ -37,7 +37,7 @@ import java.util.function.Consumer;
  * per run and kept in memory. A class picture's moments are also stored on disk beside it, in
  * {@value #DIR}{@code /<picture>.<key>.safetensors}, so the next run reads them instead of
  * encoding: the key covers the VAE encoder's weights (their SHA-256), its dtype, the autocast
- * dtype, the libtorch thread count (kernels may split sums differently with another count), the
+ * dtype, the device, the libtorch thread count (kernels may split sums differently with another count), the
  * resolution and the variant; the file records the picture's SHA-256 and is recomputed and
  * replaced when the picture changed. The moments are cached, not a sample: the trainer still
  * draws the posterior noise from its generator at every step, so a run with the cache equals a
@@ -84,7 +84,7 @@ public final class LatentCache implements AutoCloseable {
         this.enabled = enabled;
         this.log = log;
         DType weights = Tensors.dtype(vae.namedParameters().values().iterator().next());
-        this.computeKey = "vae-dtype=" + weights + "|autocast=" + amp + "|threads=" + Torch.threads();
+        this.computeKey = "vae-dtype=" + weights + "|autocast=" + amp + "|device=" + vae.device() + "|threads=" + Torch.threads();
     }
 
     /** (B, 2C, h, w): the moments of the batch's pictures in row order. */
@@ -155,7 +155,7 @@ public final class LatentCache implements AutoCloseable {
             if (!Arrays.equals(sf.info(TENSOR).shape(), want)) return null;
             Tensor m;
             try (NoGradGuard g = new NoGradGuard()) {
-                m = sf.tensor(TENSOR).clone(); // own the values: the mapping goes with the file
+                m = vae.device().put(sf.tensor(TENSOR).clone()); // own the values: the mapping goes with the file
             }
             diskReads++;
             return m;

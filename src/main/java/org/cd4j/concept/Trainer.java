@@ -99,7 +99,7 @@ public final class Trainer {
         Path out = Path.of(cfg.output());
         Files.createDirectories(out);
         List<Concept> concepts = concepts();
-        StableDiffusion sd = StableDiffusion.load(Path.of(cfg.model()), DType.F32);
+        StableDiffusion sd = StableDiffusion.load(Path.of(cfg.model()), DType.F32).to(options.device());
         if (cfg.withPriorPreservation() && !cfg.realPrior()) PriorImages.ensure(sd, concepts, cfg, listener);
 
         ModifierTokens tokens = ModifierTokens.add(sd.tokenizer(), sd.textEncoder(), cfg.modifierTokens(), cfg.initializerTokens());
@@ -170,7 +170,7 @@ public final class Trainer {
                     try (PointerScope scope = new PointerScope()) {
                         CustomDiffusionLoss.Terms terms;
                         SegmentTape tape = cfg.gradientCheckpointing() ? new SegmentTape() : null;
-                        try (Autocast ac = Autocast.to(amp)) {
+                        try (Autocast ac = Autocast.to(options.device(), amp)) {
                             terms = forward(sd, b, noise, prediction, rng, tape, latents, captions, times);
                         }
                         double l = terms.loss().item_double();
@@ -250,15 +250,17 @@ public final class Trainer {
             latents = EncoderOutput.fromMoments(cache.moments(b)).sample(rng).mul(new Scalar(sd.vae().scalingFactor()));
         }
         times.lap(StageTimes.Stage.VAE);
-        Tensor noise = rng.randn(Tensors.shape(latents));
-        Tensor t = rng.randint(0, schedule.numTrainTimesteps(), latents.size(0));
+        // drawn on the CPU generator (the same numbers on every device), then moved
+        Tensor noise = options.device().put(rng.randn(Tensors.shape(latents)));
+        Tensor t = options.device().put(rng.randint(0, schedule.numTrainTimesteps(), latents.size(0)));
         Tensor noisy = schedule.addNoise(latents, noise, t);
         Tensor target = schedule.trainingTarget(prediction, latents, noise, t);
         times.lap(StageTimes.Stage.OTHER);
         Tensor ehs = captions.states(b.prompts());
         times.lap(StageTimes.Stage.TEXT);
         Tensor pred = sd.unet().forward(noisy, t, ehs, tape);
-        return CustomDiffusionLoss.compute(pred, target, b.masks(), b.instanceCount(), cfg.priorLossWeight(), cfg.trueMeanLoss());
+        return CustomDiffusionLoss.compute(pred, target, options.device().put(b.masks()), b.instanceCount(), cfg.priorLossWeight(),
+                cfg.trueMeanLoss());
     }
 
     private void validate(StableDiffusion sd, Path out, int step) throws IOException {

@@ -47,7 +47,7 @@ class TrainerReuseTest {
     }
 
     Trainer.Result run(Path data, String name, boolean reuse, String amp) throws IOException {
-        return new Trainer(config(data, tmp.resolve(name), amp), TrainListener.NONE, new RunOptions(reuse)).run(null);
+        return new Trainer(config(data, tmp.resolve(name), amp), TrainListener.NONE, new RunOptions(reuse, org.cd4j.nn.Device.CPU)).run(null);
     }
 
     void assertSameRun(String a, String b) throws IOException {
