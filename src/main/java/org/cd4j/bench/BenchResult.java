@@ -6,34 +6,59 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Arrays;
 
 /**
- * One benchmark measurement, printed as one JSON line:
- * {@code {"what", "arch", "latent", "median_s", "gflops_per_s", "peak_rss_gib", ...}}.
+ * One benchmark measurement, printed as one JSON line: what was timed and how
+ * ({@code what, arch, latent, batch, dtype, device}), the median of the timed repeats and their
+ * spread, the analytic work ({@code gflop}) and speed ({@code gflops_per_s}), the share of the
+ * machine's measured matrix-product peak for that dtype where a peak is known, the process's
+ * peak resident memory, and the machine ({@link Machine}).
+ *
+ * @param arch the architecture preset, or null where none applies
+ * @param seconds the timed repeats
+ * @param gflop work of one repeat in GFLOP, or 0 where it is not counted
+ * @param peakGflops the machine's matrix-product peak for {@code dtype}, or NaN when unknown
  */
-public record BenchResult(String what, String arch, int latent, int batch, String dtype, int threads,
-                          double[] seconds, double gflop, double peakRssGib) {
+public record BenchResult(String what, String arch, int latent, int batch, String dtype, String device,
+                          double[] seconds, double gflop, double peakGflops, double peakRssGib) {
     public double medianSeconds() {
-        double[] s = seconds.clone();
+        return median(seconds);
+    }
+
+    /** The median of {@code v} (mean of the middle two for an even count). */
+    public static double median(double[] v) {
+        double[] s = v.clone();
         Arrays.sort(s);
         int n = s.length;
         return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    /** Achieved GFLOP/s, or NaN when the work is not counted. */
+    public double gflopsPerSecond() {
+        return gflop > 0 ? gflop / medianSeconds() : Double.NaN;
     }
 
     public String toJson() {
         ObjectMapper m = new ObjectMapper();
         ObjectNode o = m.createObjectNode();
         o.put("what", what);
-        o.put("arch", arch);
-        o.put("latent", latent);
-        o.put("median_s", round(medianSeconds(), 4));
-        o.put("gflops_per_s", round(gflop / medianSeconds(), 1));
-        o.put("peak_rss_gib", round(peakRssGib, 2));
+        if (arch != null) o.put("arch", arch);
+        if (latent > 0) o.put("latent", latent);
         o.put("batch", batch);
         o.put("dtype", dtype);
-        o.put("threads", threads);
-        o.put("gflop", round(gflop, 1));
+        o.put("device", device);
+        o.put("median_s", significant(medianSeconds()));
+        o.put("min_s", significant(Arrays.stream(seconds).min().orElse(0)));
+        o.put("max_s", significant(Arrays.stream(seconds).max().orElse(0)));
         o.put("repeats", seconds.length);
-        o.put("min_s", round(Arrays.stream(seconds).min().orElse(0), 4));
-        o.put("max_s", round(Arrays.stream(seconds).max().orElse(0), 4));
+        if (gflop > 0) {
+            o.put("gflop", significant(gflop));
+            o.put("gflops_per_s", significant(gflopsPerSecond()));
+            if (Double.isFinite(peakGflops) && peakGflops > 0) {
+                o.put("peak_gflops_per_s", significant(peakGflops));
+                o.put("share_of_peak", significant(gflopsPerSecond() / peakGflops));
+            }
+        }
+        o.put("peak_rss_gib", significant(peakRssGib));
+        o.set("machine", Machine.describe());
         try {
             return m.writeValueAsString(o);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -41,8 +66,9 @@ public record BenchResult(String what, String arch, int latent, int batch, Strin
         }
     }
 
-    private static double round(double v, int digits) {
-        double f = Math.pow(10, digits);
-        return Math.round(v * f) / f;
+    /** Five significant digits: enough for any timing, short for people, whatever the magnitude. */
+    private static double significant(double v) {
+        if (v == 0 || !Double.isFinite(v)) return v;
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(5)).doubleValue();
     }
 }

@@ -1,15 +1,14 @@
 package org.cd4j.bench;
 
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.cd4j.concept.AdamW;
 import org.cd4j.concept.CustomDiffusionAttnProcessor;
 import org.cd4j.concept.TrainMode;
 import org.cd4j.nn.Autocast;
 import org.cd4j.nn.DType;
+import org.cd4j.nn.Device;
 import org.cd4j.nn.F;
 import org.cd4j.nn.Rng;
-import org.cd4j.nn.Torch;
 import org.cd4j.nn.Tensors;
 import org.cd4j.unet.Attention;
 import org.cd4j.unet.SegmentTape;
@@ -30,10 +29,13 @@ import java.util.Map;
 public final class TrainStepBench {
     private TrainStepBench() {}
 
-    public static BenchResult run(String arch, int latent, int batch, DType amp, boolean checkpointing, int warmup, int repeats) {
+    /** @param peakGflops the matrix-product peak in the compute dtype ({@code amp}), NaN when unknown */
+    public static BenchResult run(Device device, String arch, int latent, int batch, DType amp, boolean checkpointing, int warmup,
+                                  int repeats, double peakGflops) {
         UNetConfig cfg = Presets.unet(arch);
         UNet2DConditionModel unet = new UNet2DConditionModel(cfg, DType.F32);
         RandomWeights.fill(unet, 0);
+        unet.to(device);
         unet.requiresGrad(false);
         Map<String, Tensor> trained = new LinkedHashMap<>();
         unet.namedParameters().forEach((k, v) -> {
@@ -45,29 +47,23 @@ public final class TrainStepBench {
         for (Attention a : unet.attentions().values()) a.setProcessor(CustomDiffusionAttnProcessor.INSTANCE);
         AdamW opt = AdamW.withDefaults(trained);
         Rng rng = Rng.seeded(1);
-        Tensor x = rng.randn(batch, cfg.inChannels(), latent, latent);
-        Tensor noise = rng.randn(batch, cfg.inChannels(), latent, latent);
-        Tensor ctx = rng.randn(batch, 77, cfg.crossAttentionDim().get(0));
-        double[] secs = new double[repeats];
-        for (int i = -warmup; i < repeats; i++) {
-            try (PointerScope s = new PointerScope()) {
-                long t0 = System.nanoTime();
-                Tensor loss;
-                SegmentTape tape = checkpointing ? new SegmentTape() : null;
-                try (Autocast ac = Autocast.to(amp)) {
-                    Tensor t = Tensors.scalar(500.0);
-                    loss = F.mseLoss(unet.forward(x, t, ctx, tape).to(org.bytedeco.pytorch.global.torch.ScalarType.Float), noise);
-                }
-                if (tape != null) tape.backward(loss); else loss.backward();
-                opt.step(1e-5);
-                opt.zeroGrad();
-                double dt = (System.nanoTime() - t0) / 1e9;
-                if (i >= 0) secs[i] = dt;
+        Tensor x = device.put(rng.randn(batch, cfg.inChannels(), latent, latent));
+        Tensor noise = device.put(rng.randn(batch, cfg.inChannels(), latent, latent));
+        Tensor ctx = device.put(rng.randn(batch, 77, cfg.crossAttentionDim().get(0)));
+        double[] secs = Repeats.time(device, warmup, repeats, () -> {
+            Tensor loss;
+            SegmentTape tape = checkpointing ? new SegmentTape() : null;
+            try (Autocast ac = Autocast.to(device, amp)) {
+                Tensor t = Tensors.scalar(500.0);
+                loss = F.mseLoss(unet.forward(x, t, ctx, tape).to(org.bytedeco.pytorch.global.torch.ScalarType.Float), noise);
             }
-        }
+            if (tape != null) tape.backward(loss); else loss.backward();
+            opt.step(1e-5);
+            opt.zeroGrad();
+        });
         double gflop = 2 * batch * UNetFlops.forward(cfg, latent, latent, 77) / 1e9;
         String what = checkpointing ? "train_step_checkpointed" : "train_step";
-        return new BenchResult(what, arch, latent, batch, amp == DType.F32 ? "fp32" : "bf16-autocast",
-                Torch.threads(), secs, gflop, Rss.peakBytes() / (double) (1L << 30));
+        return new BenchResult(what, arch, latent, batch, amp == DType.F32 ? "fp32" : MatmulPeak.name(amp) + "-autocast",
+                device.toString(), secs, gflop, peakGflops, Rss.peakBytes() / (double) (1L << 30));
     }
 }

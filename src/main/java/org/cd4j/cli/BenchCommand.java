@@ -1,10 +1,12 @@
 package org.cd4j.cli;
 
 import org.cd4j.bench.BenchResult;
+import org.cd4j.bench.MatmulPeak;
 import org.cd4j.bench.Presets;
 import org.cd4j.bench.TrainStepBench;
 import org.cd4j.bench.UNetBench;
 import org.cd4j.nn.DType;
+import org.cd4j.nn.Device;
 import org.cd4j.nn.Torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,17 +15,21 @@ import picocli.CommandLine.Parameters;
 import java.util.concurrent.Callable;
 
 /**
- * {@code cd4j bench unet|train --arch sd15 --latent N}: times a UNet forward pass or a Custom
- * Diffusion training step of a real architecture with random weights; prints one JSON line
- * {@code {"what", "arch", "latent", "median_s", "gflops_per_s", "peak_rss_gib", ...}}.
+ * {@code cd4j bench unet|train|peak}: times a UNet forward pass or a Custom Diffusion training
+ * step of a real architecture with random weights, or the machine's matrix-product peak. Prints
+ * one JSON line per measurement ({@link BenchResult}): the median of at least 5 timed runs,
+ * GFLOP/s and the share of the peak measured in the same dtype, peak memory, and the machine.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmark a UNet forward pass or a training step; prints one JSON line.")
+        description = "Benchmark a UNet forward pass, a training step or the matrix-product peak; one JSON line per measurement.")
 public final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "unet|train", description = "What to time.")
+    /** Fewer timed runs give no useful median. */
+    static final int MIN_REPEATS = 5;
+
+    @Parameters(index = "0", paramLabel = "unet|train|peak", description = "What to time.")
     String what;
 
-    @Option(names = "--arch", defaultValue = "sd15", description = "Architecture: sd15, sd21 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--arch", defaultValue = "sd15", description = "Architecture: sd15, sd21, tiny (default: ${DEFAULT-VALUE}).")
     String arch;
 
     @Option(names = "--latent", defaultValue = "64", description = "Latent side (64 = 512 px) (default: ${DEFAULT-VALUE}).")
@@ -32,7 +38,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--repeats", defaultValue = "5", description = "Timed runs; the median is reported (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeats", defaultValue = "5", description = "Timed runs (at least 5); the median is reported (default: ${DEFAULT-VALUE}).")
     int repeats;
 
     @Option(names = "--dtype", defaultValue = "fp32", description = "fp32 or bf16 (default: ${DEFAULT-VALUE}).")
@@ -44,6 +50,16 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--gradient-checkpointing", description = "Train step with block recomputation (train only).")
     boolean checkpointing;
 
+    @Option(names = "--peak-gflops", paramLabel = "F", description = "The matrix-product peak to report shares against"
+            + " (default: measured first, ~1 s).")
+    Double peakGflops;
+
+    @Option(names = "--matrix", paramLabel = "N", defaultValue = "2048", description = "Matrix side (peak only) (default: ${DEFAULT-VALUE}).")
+    int matrix;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", description = DeviceFlag.HELP)
+    String device;
+
     @Option(names = "--threads", description = "libtorch threads (default: every core).")
     Integer threads;
 
@@ -54,7 +70,10 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         if (!Presets.NAMES.contains(arch)) throw new UsageException("--arch '" + arch + "' is unknown (expected " + String.join(", ", Presets.NAMES) + ")");
         if (latent < 8 || latent % 8 != 0) throw new UsageException("--latent must be a multiple of 8, got " + latent);
-        if (warmup < 0 || repeats < 1) throw new UsageException("--warmup must be >= 0 and --repeats >= 1");
+        if (warmup < 0) throw new UsageException("--warmup must be >= 0");
+        if (repeats < MIN_REPEATS) throw new UsageException("--repeats must be at least " + MIN_REPEATS + " (the median of the runs is reported)");
+        if (matrix < 1) throw new UsageException("--matrix must be at least 1");
+        if (peakGflops != null && !(peakGflops > 0)) throw new UsageException("--peak-gflops must be positive");
         DType dt;
         try {
             dt = DType.parse(dtype);
@@ -63,18 +82,24 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (batch < 1) throw new UsageException("--batch must be at least 1");
         if (threads != null) Torch.setThreads(threads);
-        BenchResult r;
+        Device dev = DeviceFlag.parse(device);
         switch (what) {
-            case "unet":
-                r = UNetBench.run(arch, latent, dt, warmup, repeats);
-                break;
-            case "train":
-                r = TrainStepBench.run(arch, latent, batch, dt, checkpointing, warmup, repeats);
-                break;
-            default:
-                throw new UsageException("bench target '" + what + "' is unknown (expected unet or train)");
+            case "unet" -> print(UNetBench.run(dev, arch, latent, dt, warmup, repeats, peak(dev, dt)));
+            case "train" -> print(TrainStepBench.run(dev, arch, latent, batch, dt, checkpointing, warmup, repeats, peak(dev, dt)));
+            case "peak" -> {
+                for (DType d : new DType[] {DType.F32, DType.BF16}) print(MatmulPeak.run(dev, d, matrix, warmup, repeats));
+            }
+            default -> throw new UsageException("bench target '" + what + "' is unknown (expected unet, train or peak)");
         }
-        System.out.println(r.toJson());
         return 0;
+    }
+
+    private double peak(Device dev, DType dt) {
+        return peakGflops != null ? peakGflops : MatmulPeak.measure(dev, dt);
+    }
+
+    private static void print(BenchResult r) {
+        System.out.println(r.toJson());
+        System.out.flush();
     }
 }

@@ -6,6 +6,7 @@ import org.cd4j.io.Png;
 import org.cd4j.io.SafetensorsFile;
 import org.cd4j.io.SafetensorsWriter;
 import org.cd4j.nn.DType;
+import org.cd4j.nn.Device;
 import org.cd4j.pipeline.GenerationRequest;
 import org.cd4j.pipeline.Images;
 import org.cd4j.pipeline.StableDiffusion;
@@ -141,6 +142,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--dtype", paramLabel = "fp32|bf16|fp16", defaultValue = "fp32", description = "Compute dtype (default: ${DEFAULT-VALUE}).")
     String dtype;
 
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", description = DeviceFlag.HELP)
+    String device;
+
     @Option(names = "--overwrite", description = "Replace existing output files.")
     boolean overwrite;
 
@@ -152,6 +156,7 @@ public final class GenerateCommand implements Callable<Integer> {
         checkFlags();
         long s = seed != null ? seed : new SecureRandom().nextLong() & 0xFFFFFFFFL;
         DType dt = parseDType();
+        Device dev = DeviceFlag.parse(device);
         List<Path> targets = outputPaths(s);
         Tensor init = null;
         SafetensorsFile latentFile = null;
@@ -166,6 +171,7 @@ public final class GenerateCommand implements Callable<Integer> {
             }
             StableDiffusion sd = StableDiffusion.load(model, dt);
             applyDeltas(sd); // --delta, --merge
+            sd.to(dev);
             GenerationRequest req = new GenerationRequest(prompt, negativePrompt, s, steps, guidance, scheduler, eta,
                     height, width, numImages, karras, init);
             String samplerName = sd.sampler(req).name();

@@ -3,6 +3,7 @@ package org.cd4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.cd4j.concept.Checkpoints;
+import org.cd4j.concept.RunOptions;
 import org.cd4j.concept.TrainConfig;
 import org.cd4j.concept.TrainListener;
 import org.cd4j.concept.Trainer;
@@ -122,6 +123,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--corrupt-images", paramLabel = "refuse|skip", description = "What to do with unreadable images (default: refuse).")
     String corruptImages;
 
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", description = DeviceFlag.HELP)
+    String device;
+
+    @Option(names = "--no-reuse", description = "Encode every picture and caption at every step and write no latent cache"
+            + " (the results are the same; for checking).")
+    boolean noReuse;
+
     @Option(names = "--resume", paramLabel = "DIR|latest", description = "Continue from a checkpoint folder, or the newest one in --output.")
     String resume;
     @Option(names = "--overwrite", description = "Start afresh in an --output folder that holds an earlier run (its outputs are replaced).")
@@ -138,10 +146,12 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
+        RunOptions options = new RunOptions(!noReuse, DeviceFlag.parse(device));
         Path out = Path.of(cfg.output());
         Path resumeFrom = resumePoint(out);
-        Trainer trainer = new Trainer(cfg, new Console());
+        Trainer trainer = new Trainer(cfg, new Console(), options);
         Trainer.Result r = trainer.run(resumeFrom);
+        System.err.println("time by stage: " + r.times().summary());
         if (r.stoppedEarly()) {
             System.err.println("stopped at step " + r.steps() + "; continue with: cd4j train --config " + out.resolve("config.json") + " --resume latest");
             return 130;
@@ -166,7 +176,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + " or --overwrite to start afresh");
         }
         if (earlier) {
-            for (String f : List.of("metrics.jsonl", Trainer.DELTA, "config.json")) Files.deleteIfExists(out.resolve(f));
+            for (String f : List.of("metrics.jsonl", Trainer.DELTA, "config.json", Trainer.SUMMARY)) Files.deleteIfExists(out.resolve(f));
             for (String d : List.of("checkpoints", "validation")) deleteTree(out.resolve(d));
         }
         return null;

@@ -29,6 +29,7 @@ import org.cd4j.pipeline.StableDiffusion;
 import org.cd4j.sched.NoiseSchedule;
 import org.cd4j.sched.PredictionType;
 import org.cd4j.unet.SegmentTape;
+import org.cd4j.vae.EncoderOutput;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -55,15 +56,24 @@ public final class Trainer {
     /** The final delta's file name in the output folder. */
     public static final String DELTA = "delta.cd4j.safetensors";
 
+    /** The run's timing and cache summary in the output folder. */
+    public static final String SUMMARY = "summary.json";
+
     private final TrainConfig cfg;
     private final TrainListener listener;
+    private final RunOptions options;
     private final AtomicBoolean stop = new AtomicBoolean();
     /** Counted down when {@link #run} has written what it must; Ctrl-C's hook waits for it. */
     private final java.util.concurrent.CountDownLatch settled = new java.util.concurrent.CountDownLatch(1);
 
     public Trainer(TrainConfig cfg, TrainListener listener) {
+        this(cfg, listener, RunOptions.DEFAULT);
+    }
+
+    public Trainer(TrainConfig cfg, TrainListener listener, RunOptions options) {
         this.cfg = cfg;
         this.listener = listener;
+        this.options = options;
     }
 
     /** Asks a running {@link #run} to write a checkpoint and return after the current step. */
@@ -71,8 +81,14 @@ public final class Trainer {
         stop.set(true);
     }
 
-    /** How a run ended. */
-    public record Result(Path output, Path delta, int steps, boolean stoppedEarly, int skippedSteps) {}
+    /**
+     * How a run ended.
+     *
+     * @param times this process's time by stage (a resumed run counts from its resumption)
+     * @param latentCache what the VAE latent cache did
+     */
+    public record Result(Path output, Path delta, int steps, boolean stoppedEarly, int skippedSteps, StageTimes times,
+                         LatentCache.Stats latentCache) {}
 
     /**
      * Runs (or, with {@code resumeFrom}, continues) the training.
@@ -83,7 +99,7 @@ public final class Trainer {
         Path out = Path.of(cfg.output());
         Files.createDirectories(out);
         List<Concept> concepts = concepts();
-        StableDiffusion sd = StableDiffusion.load(Path.of(cfg.model()), DType.F32);
+        StableDiffusion sd = StableDiffusion.load(Path.of(cfg.model()), DType.F32).to(options.device());
         if (cfg.withPriorPreservation() && !cfg.realPrior()) PriorImages.ensure(sd, concepts, cfg, listener);
 
         ModifierTokens tokens = ModifierTokens.add(sd.tokenizer(), sd.textEncoder(), cfg.modifierTokens(), cfg.initializerTokens());
@@ -123,6 +139,9 @@ public final class Trainer {
         }
         writeConfig(out);
         DType amp = cfg.mixedPrecision().equals("no") ? DType.F32 : DType.parse(cfg.mixedPrecision());
+        StageTimes times = new StageTimes();
+        LatentCache latents = new LatentCache(sd.vae(), amp, options.reuse(), listener::log);
+        CaptionStates captions = new CaptionStates(sd, tokens, options.reuse());
 
         // Ctrl-C: the JVM runs this hook and exits when it returns, so it waits until the loop
         // has finished its step and written a checkpoint.
@@ -138,7 +157,8 @@ public final class Trainer {
         int skipped = 0;
         int step = start;
         long t0 = System.nanoTime();
-        try (MetricsLog metrics = MetricsLog.open(out.resolve("metrics.jsonl"), start)) {
+        times.start();
+        try (latents; captions; MetricsLog metrics = MetricsLog.open(out.resolve("metrics.jsonl"), start)) {
             while (step < cfg.maxTrainSteps() && !stop.get()) {
                 double lr = schedule.at(step);
                 double lossSum = 0, instSum = 0, priorSum = 0;
@@ -146,18 +166,21 @@ public final class Trainer {
                 boolean finite = true;
                 for (int micro = 0; micro < cfg.gradientAccumulationSteps(); micro++) {
                     Batch b = batches.batch((long) step * cfg.gradientAccumulationSteps() + micro);
+                    times.lap(StageTimes.Stage.DATA);
                     try (PointerScope scope = new PointerScope()) {
                         CustomDiffusionLoss.Terms terms;
                         SegmentTape tape = cfg.gradientCheckpointing() ? new SegmentTape() : null;
-                        try (Autocast ac = Autocast.to(amp)) {
-                            terms = forward(sd, b, noise, prediction, rng, tape);
+                        try (Autocast ac = Autocast.to(options.device(), amp)) {
+                            terms = forward(sd, b, noise, prediction, rng, tape, latents, captions, times);
                         }
                         double l = terms.loss().item_double();
+                        times.lap(StageTimes.Stage.UNET_FORWARD);
                         finite &= Double.isFinite(l);
                         if (finite) {
                             Tensor scaled = terms.loss().div(new Scalar(cfg.gradientAccumulationSteps()));
                             if (tape != null) tape.backward(scaled); else scaled.backward();
                         }
+                        times.lap(StageTimes.Stage.BACKWARD);
                         lossSum += l;
                         instSum += terms.instance().item_double();
                         priorSum += terms.prior().item_double();
@@ -173,6 +196,7 @@ public final class Trainer {
                     opt.step(lr);
                 }
                 opt.zeroGrad();
+                times.lap(StageTimes.Stage.OPTIMISER);
                 step++;
                 int n = cfg.gradientAccumulationSteps();
                 double secs = (System.nanoTime() - t0) / 1e9;
@@ -186,6 +210,8 @@ public final class Trainer {
                 rec.put("skipped", skip);
                 rec.put("empty_masks", emptyMasks);
                 rec.put("seconds", secs);
+                times.lap(StageTimes.Stage.OTHER);
+                times.putSeconds(rec.putObject("stage_seconds"));
                 metrics.write(rec);
                 listener.step(step, cfg.maxTrainSteps(), lossSum / n, lr, secs, skip);
                 if (cfg.validationPrompt() != null && step % cfg.validationSteps() == 0) validate(sd, out, step);
@@ -193,6 +219,7 @@ public final class Trainer {
                 if (!last && (stop.get() || cfg.checkpointingSteps() > 0 && step % cfg.checkpointingSteps() == 0)) {
                     checkpoint(out, step, tm, opt, rng, digest, tokens, baseSha, sd);
                 }
+                times.lap(StageTimes.Stage.OTHER);
             }
         } finally {
             settled.countDown();
@@ -210,34 +237,30 @@ public final class Trainer {
             tm.finish();
             listener.log("wrote " + delta);
         }
-        return new Result(out, delta, step, early, skipped);
+        writeSummary(out, step - start, times, latents.stats(), captions.fixedEncodes());
+        return new Result(out, delta, step, early, skipped, times, latents.stats());
     }
 
     /** One forward pass and loss on a batch. */
     private CustomDiffusionLoss.Terms forward(StableDiffusion sd, Batch b, NoiseSchedule schedule, PredictionType prediction, Rng rng,
-                                              SegmentTape tape) {
+                                              SegmentTape tape, LatentCache cache, CaptionStates captions, StageTimes times) {
         Tensor latents;
         try (NoGradGuard g = new NoGradGuard()) {
             // the order of draws follows diffusers: posterior sample, noise, timesteps
-            latents = sd.vae().encode(b.pixelValues()).sample(rng).mul(new Scalar(sd.vae().scalingFactor()));
+            latents = EncoderOutput.fromMoments(cache.moments(b)).sample(rng).mul(new Scalar(sd.vae().scalingFactor()));
         }
-        Tensor noise = rng.randn(Tensors.shape(latents));
-        Tensor t = rng.randint(0, schedule.numTrainTimesteps(), latents.size(0));
+        times.lap(StageTimes.Stage.VAE);
+        // drawn on the CPU generator (the same numbers on every device), then moved
+        Tensor noise = options.device().put(rng.randn(Tensors.shape(latents)));
+        Tensor t = options.device().put(rng.randint(0, schedule.numTrainTimesteps(), latents.size(0)));
         Tensor noisy = schedule.addNoise(latents, noise, t);
         Tensor target = schedule.trainingTarget(prediction, latents, noise, t);
-        Tensor ehs = sd.textEncoder().forward(ids(sd, b.prompts())).lastHiddenState();
+        times.lap(StageTimes.Stage.OTHER);
+        Tensor ehs = captions.states(b.prompts());
+        times.lap(StageTimes.Stage.TEXT);
         Tensor pred = sd.unet().forward(noisy, t, ehs, tape);
-        return CustomDiffusionLoss.compute(pred, target, b.masks(), b.instanceCount(), cfg.priorLossWeight(), cfg.trueMeanLoss());
-    }
-
-    private static Tensor ids(StableDiffusion sd, List<String> prompts) {
-        int len = sd.tokenizer().maxLength();
-        long[] all = new long[prompts.size() * len];
-        for (int i = 0; i < prompts.size(); i++) {
-            int[] ids = sd.tokenizer().encode(prompts.get(i));
-            for (int j = 0; j < len; j++) all[i * len + j] = ids[j];
-        }
-        return Tensors.fromLongs(all, prompts.size(), len);
+        return CustomDiffusionLoss.compute(pred, target, options.device().put(b.masks()), b.instanceCount(), cfg.priorLossWeight(),
+                cfg.trueMeanLoss());
     }
 
     private void validate(StableDiffusion sd, Path out, int step) throws IOException {
@@ -299,6 +322,23 @@ public final class Trainer {
         long n = 0;
         for (Tensor t : tm.parameters().values()) n += t.numel();
         return n;
+    }
+
+    /** {@value #SUMMARY}: steps, time by stage and what the caches did, for people and tools. */
+    private static void writeSummary(Path out, int steps, StageTimes times, LatentCache.Stats cache, int captionEncodes)
+            throws IOException {
+        ObjectNode n = TrainConfig.json().createObjectNode();
+        n.put("steps", steps);
+        n.put("seconds", Math.round(times.totalSeconds() * 1e3) / 1e3);
+        times.putSeconds(n.putObject("stage_seconds"));
+        ObjectNode c = n.putObject("latent_cache");
+        c.put("encodes", cache.encodes());
+        c.put("memory_hits", cache.memoryHits());
+        c.put("disk_reads", cache.diskReads());
+        c.put("disk_writes", cache.diskWrites());
+        n.put("fixed_caption_encodes", captionEncodes);
+        byte[] json = TrainConfig.json().writeValueAsBytes(n);
+        AtomicFiles.write(out.resolve(SUMMARY), true, o -> o.write(json));
     }
 
     private void writeConfig(Path out) throws IOException {

@@ -146,6 +146,36 @@ public abstract class Module {
         return String.join(", ", keys.subList(0, 8)) + ", ... (" + (keys.size() - 8) + " more)";
     }
 
+    /**
+     * Moves every parameter to {@code device} in place (as PyTorch's {@code module.to(device)}:
+     * each parameter keeps its identity and {@code requires_grad}, only its data moves), so
+     * layers and trainers holding the parameter see the moved tensor.
+     */
+    public final void to(Device device) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (Tensor t : namedParameters().values()) {
+                Tensor moved = device.put(t);
+                if (moved != t) t.set_data(moved);
+            }
+        }
+    }
+
+    /** The device of this module's parameters (the CPU for a module without any). */
+    public final Device device() {
+        Tensor t = firstParameter();
+        return t == null ? Device.CPU : Device.of(t);
+    }
+
+    /** The first parameter depth first, without building the name map (called per forward pass). */
+    private Tensor firstParameter() {
+        for (Tensor t : params.values()) return t;
+        for (Module m : children.values()) {
+            Tensor t = m.firstParameter();
+            if (t != null) return t;
+        }
+        return null;
+    }
+
     /** Sets {@code requires_grad} on every parameter. */
     public final void requiresGrad(boolean on) {
         for (Tensor t : namedParameters().values()) t.requires_grad_(on);

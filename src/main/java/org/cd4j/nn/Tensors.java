@@ -18,7 +18,8 @@ import java.util.Arrays;
 
 /**
  * Creating tensors from Java data and reading them back; the only place that touches raw native
- * pointers of tensor data. All tensors created here are CPU tensors.
+ * pointers of tensor data. All tensors created here are CPU tensors ({@link Device#put} moves
+ * them); tensors read back may be on any device.
  */
 public final class Tensors {
     static {
@@ -30,6 +31,11 @@ public final class Tensors {
     /** Options for a CPU tensor of the given dtype. */
     public static TensorOptions options(DType dtype) {
         return new TensorOptions(dtype.scalarType);
+    }
+
+    /** Options for a tensor of the given dtype on the device of {@code like}. */
+    public static TensorOptions options(DType dtype, Tensor like) {
+        return new TensorOptions(like.device()).dtype(new org.bytedeco.pytorch.ScalarTypeOptional(dtype.scalarType));
     }
 
     /** A new float32 tensor holding a copy of {@code data}. */
@@ -86,7 +92,7 @@ public final class Tensors {
 
     /** The little-endian bytes of a tensor (made contiguous on the CPU first). */
     public static byte[] bytes(Tensor t) {
-        Tensor c = t.detach().contiguous();
+        Tensor c = t.detach().cpu().contiguous();
         long n = c.nbytes();
         if (n > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("tensor too large for a byte[]: " + n);
         byte[] out = new byte[(int) n];
@@ -96,7 +102,7 @@ public final class Tensors {
 
     /** The values of a tensor as floats (converted to float32, flattened in C order). */
     public static float[] toFloats(Tensor t) {
-        Tensor c = t.detach().to(torch.ScalarType.Float).contiguous();
+        Tensor c = t.detach().cpu().to(torch.ScalarType.Float).contiguous();
         float[] out = new float[(int) c.numel()];
         if (out.length > 0) new FloatPointer(c.data_ptr_float()).capacity(out.length).get(out);
         return out;
@@ -104,7 +110,7 @@ public final class Tensors {
 
     /** The values of a tensor as longs (converted to int64, flattened in C order). */
     public static long[] toLongs(Tensor t) {
-        Tensor c = t.detach().to(torch.ScalarType.Long).contiguous();
+        Tensor c = t.detach().cpu().to(torch.ScalarType.Long).contiguous();
         long[] out = new long[(int) c.numel()];
         if (out.length > 0) new LongPointer(c.data_ptr_long()).capacity(out.length).get(out);
         return out;

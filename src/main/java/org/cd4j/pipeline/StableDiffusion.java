@@ -5,6 +5,7 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.cd4j.nn.DType;
+import org.cd4j.nn.Device;
 import org.cd4j.nn.F;
 import org.cd4j.nn.Rng;
 import org.cd4j.nn.Tensors;
@@ -90,6 +91,24 @@ public final class StableDiffusion {
 
     public DType dtype() {
         return dtype;
+    }
+
+    /**
+     * Moves the text encoder, UNet and VAE to {@code device} (checked to be usable first). The
+     * seeded generator stays on the CPU and its draws move, so a seed gives the same image on
+     * any device up to the device's arithmetic.
+     */
+    public StableDiffusion to(Device device) {
+        device.requireAvailable();
+        textEncoder.to(device);
+        unet.to(device);
+        vae.to(device);
+        return this;
+    }
+
+    /** Where the model computes. */
+    public Device device() {
+        return unet.device();
     }
 
     /** {@code 2^(len(vae.block_out_channels) - 1)}: pixels per latent cell. */
@@ -181,9 +200,9 @@ public final class StableDiffusion {
                     throw new IllegalArgumentException("latents have shape " + Arrays.toString(Tensors.shape(r.initialLatents()))
                             + ", expected " + Arrays.toString(latentShape) + " for " + n + " image(s) of " + width + "x" + height);
                 }
-                initial = r.initialLatents().to(org.bytedeco.pytorch.global.torch.ScalarType.Float);
+                initial = device().put(r.initialLatents().to(org.bytedeco.pytorch.global.torch.ScalarType.Float));
             } else {
-                initial = rng.randn(latentShape);
+                initial = device().put(rng.randn(latentShape)); // one CPU draw of the batch shape, as diffusers
             }
             long start = System.nanoTime();
             int total = sampler.numSteps();
@@ -205,11 +224,11 @@ public final class StableDiffusion {
         }
     }
 
-    /** {@code vae.decode(latents / scaling_factor)} as float32, the whole batch at once as diffusers does. */
+    /** {@code vae.decode(latents / scaling_factor)} as float32 on the CPU, the whole batch at once as diffusers does. */
     public Tensor decode(Tensor latents) {
         try (NoGradGuard g = new NoGradGuard()) {
             Tensor z = latents.div(new Scalar(vae.scalingFactor())).to(dtype.scalarType);
-            return vae.decode(z).to(org.bytedeco.pytorch.global.torch.ScalarType.Float);
+            return vae.decode(z).to(org.bytedeco.pytorch.global.torch.ScalarType.Float).cpu();
         }
     }
 

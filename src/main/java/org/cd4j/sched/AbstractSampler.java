@@ -3,6 +3,7 @@ package org.cd4j.sched;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.cd4j.nn.DType;
+import org.cd4j.nn.Device;
 import org.cd4j.nn.Tensors;
 
 import java.nio.ByteBuffer;
@@ -140,6 +141,9 @@ abstract class AbstractSampler implements Sampler {
             throw new IllegalStateException("noise source returned shape " + Arrays.toString(Tensors.shape(n))
                     + ", asked for " + Arrays.toString(Tensors.shape(like)));
         }
+        // A seeded CPU generator's draw moves to the latents' device, as diffusers' randn_tensor
+        // does: the same seed gives the same noise on any device.
+        n = Device.of(like).put(n);
         // Compare by value: JavaCPP returns fresh enum instances from scalar_type().
         return n.scalar_type().value == like.scalar_type().value ? n : n.to(like.scalar_type());
     }

@@ -3,6 +3,7 @@ package org.cd4j.sched;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.cd4j.nn.Device;
 import org.cd4j.nn.Tensors;
 
 import java.util.List;
@@ -176,8 +177,9 @@ public final class NoiseSchedule {
 
     /** sqrt(acp[t]) and sqrt(1 − acp[t]) shaped (B, 1, …, 1) to broadcast against {@code like}. */
     private Tensor[] coefficients(Tensor like, Tensor timesteps) {
-        Tensor acp = alphasCumprod().to(like.scalar_type());
-        Tensor idx = timesteps.to(torch.ScalarType.Long).reshape(-1);
+        Device device = Device.of(like);
+        Tensor acp = device.put(alphasCumprod()).to(like.scalar_type());
+        Tensor idx = device.put(timesteps).to(torch.ScalarType.Long).reshape(-1);
         Tensor a = acp.index_select(0, idx);
         long[] shape = new long[(int) like.dim()];
         java.util.Arrays.fill(shape, 1);

@@ -85,6 +85,7 @@ public final class ClipTextModel extends Module {
      */
     public Output forward(Tensor inputIds) {
         checkIds(inputIds);
+        inputIds = device().put(inputIds); // ids are made on the CPU
         List<Tensor> states = textModel.hiddenStates(inputIds);
         Tensor last = finalLayerNorm(states.get(states.size() - 1));
         return new Output(last, pool(last, inputIds), List.copyOf(states));

@@ -45,7 +45,7 @@ public final class TimestepEmbedding extends Module {
     public static Tensor sinusoidal(Tensor timesteps, int dim, boolean flipSinToCos, double downscaleFreqShift) {
         if (timesteps.dim() != 1) throw new IllegalArgumentException("timesteps must be 1-D, got " + timesteps.dim() + "-D");
         int half = dim / 2;
-        Tensor exponent = torch.arange(new Scalar(0), new Scalar(half), Tensors.options(DType.F32))
+        Tensor exponent = torch.arange(new Scalar(0), new Scalar(half), Tensors.options(DType.F32, timesteps))
                 .mul(new Scalar(-Math.log(MAX_PERIOD)));
         exponent = exponent.div(new Scalar(half - downscaleFreqShift));
         Tensor freqs = exponent.exp().unsqueeze(0); // (1, half)

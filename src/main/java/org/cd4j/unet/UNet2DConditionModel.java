@@ -7,6 +7,7 @@ import org.cd4j.io.LoadedWeights;
 import org.cd4j.io.WeightFile;
 import org.cd4j.nn.Conv2d;
 import org.cd4j.nn.DType;
+import org.cd4j.nn.Device;
 import org.cd4j.nn.F;
 import org.cd4j.nn.GroupNorm;
 import org.cd4j.nn.Module;
@@ -150,7 +151,8 @@ public final class UNet2DConditionModel extends Module {
         if (config.centerInputSample()) x = F.add(F.mul(x, 2.0), -1.0);
 
         // 1. time
-        Tensor temb = timeEmbedding.forward(timeProjection(timestep, b).to(dtype.scalarType)); // (B, 4·C0)
+        // timesteps may come from the CPU (samplers, the trainer's generator): they follow the sample
+        Tensor temb = timeEmbedding.forward(timeProjection(Device.of(sample).put(timestep), b).to(dtype.scalarType)); // (B, 4·C0)
 
         // 2. pre-process
         x = convIn.forward(x);
@@ -210,7 +212,7 @@ public final class UNet2DConditionModel extends Module {
 
     /** {@link #forward(Tensor, Tensor, Tensor)} with a Python-style number timestep (e.g. 749.25). */
     public Tensor forward(Tensor sample, double timestep, Tensor encoderHiddenStates) {
-        return forward(sample, torch.scalar_tensor(new Scalar(timestep), Tensors.options(DType.F32)), encoderHiddenStates);
+        return forward(sample, torch.scalar_tensor(new Scalar(timestep), Tensors.options(DType.F32, sample)), encoderHiddenStates);
     }
 
     private void checkInputs(Tensor sample, Tensor context) {

@@ -66,7 +66,7 @@ public final class AutoencoderKL extends Module {
      */
     public Tensor encodeMoments(Tensor x) {
         checkInput(x, config.inChannels(), "image");
-        return quantConv.forward(encoder.forward(x));
+        return quantConv.forward(encoder.forward(device().put(x))); // pictures are made on the CPU
     }
 
     /** Encodes images into the latent posterior (mean, log-variance, std; sample it with a seeded RNG). */
@@ -82,7 +82,7 @@ public final class AutoencoderKL extends Module {
      */
     public Tensor decode(Tensor z) {
         checkInput(z, config.latentChannels(), "latent");
-        return decoder.forward(postQuantConv.forward(z));
+        return decoder.forward(postQuantConv.forward(device().put(z)));
     }
 
     private static void checkInput(Tensor t, int channels, String what) {

@@ -3,6 +3,7 @@ package org.cd4j.vae;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.cd4j.nn.Device;
 import org.cd4j.nn.F;
 import org.cd4j.nn.Rng;
 import org.cd4j.nn.Tensors;
@@ -73,7 +74,7 @@ public final class EncoderOutput {
      * dtype, so fp16/bf16 samples may differ from it in the last bits.
      */
     public Tensor sample(Rng rng) {
-        Tensor eps = rng.randn(Tensors.shape(mean));
+        Tensor eps = Device.of(mean).put(rng.randn(Tensors.shape(mean))); // drawn on the CPU generator: same numbers on every device
         // Compare by value: JavaCPP hands back fresh ScalarType instances, so == on the enum fails.
         if (mean.scalar_type().value != torch.ScalarType.Float.value) eps = eps.to(mean.scalar_type());
         return mean.add(std.mul(eps));

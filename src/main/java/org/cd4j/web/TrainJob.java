@@ -94,7 +94,7 @@ public final class TrainJob implements JobKind {
             ctx.log("continuing from " + latest.getFileName());
             return latest;
         }
-        for (String f : List.of("metrics.jsonl", Trainer.DELTA, "config.json")) Files.deleteIfExists(out.resolve(f));
+        for (String f : List.of("metrics.jsonl", Trainer.DELTA, "config.json", Trainer.SUMMARY)) Files.deleteIfExists(out.resolve(f));
         Workdir.deleteTree(out.resolve("validation"));
         return null;
     }

@@ -35,15 +35,7 @@ class CliErrorsTest {
 
     /** A copy of tiny-sd1 that a test may break. */
     Path copyOfTiny() throws IOException {
-        Path dst = tmp.resolve("model");
-        try (Stream<Path> s = Files.walk(Fixtures.tinySd1())) {
-            for (Path p : s.toList()) {
-                Path q = dst.resolve(Fixtures.tinySd1().relativize(p).toString());
-                if (Files.isDirectory(p)) Files.createDirectories(q);
-                else Files.copy(p, q);
-            }
-        }
-        return dst;
+        return Fixtures.copyOf("tiny-sd1", tmp);
     }
 
     @Test

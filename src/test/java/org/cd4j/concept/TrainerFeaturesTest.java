@@ -29,8 +29,9 @@ class TrainerFeaturesTest {
     @TempDir
     Path tmp;
 
-    static Path data(String concept) {
-        return Fixtures.path("custom_diffusion/data/" + concept);
+    /** A copy: runs write their latent cache beside the class pictures. */
+    Path data(String concept) throws java.io.IOException {
+        return Fixtures.copyOf("custom_diffusion/data/" + concept, tmp);
     }
 
     static TrainConfig cfg(Path out, String instanceDir, String instancePrompt, String classDir, String classPrompt,
@@ -69,7 +70,7 @@ class TrainerFeaturesTest {
                 null, "<new1>", "ktn", true, false, 3, 2, "<new1> pot on a table", "no");
         new Trainer(c, TrainListener.NONE).run(null);
         assertThat(ClassImages.countImages(classes)).isEqualTo(3);
-        List<Path> made = Files.list(classes).sorted().toList();
+        List<Path> made = Files.list(classes).filter(Files::isRegularFile).sorted().toList(); // not the latent cache folder
         assertThat(made.get(0).getFileName().toString()).matches("0-[0-9a-f]{40}\\.jpg");
         assertThat(Files.list(out.resolve("validation")).count()).isEqualTo(1);
         long before = Files.getLastModifiedTime(made.get(0)).toMillis();

@@ -32,18 +32,21 @@ class TrainerTest {
     @TempDir
     Path tmp;
 
-    static Path pot() {
-        return Fixtures.path("custom_diffusion/data/pot");
+    /** A copy: runs write their latent cache beside the class pictures. */
+    Path pot() throws java.io.IOException {
+        return Fixtures.copyOf("custom_diffusion/data/pot", tmp);
     }
 
-    static TrainConfig config(Path out, int steps, int checkpointEvery) {
+    TrainConfig config(Path out, int steps, int checkpointEvery) throws java.io.IOException {
         return config(out, steps, checkpointEvery, "crossattn_kv");
     }
 
     /** A short run on the pot fixture with real priors, training the weights of {@code freezeModel}. */
-    static TrainConfig config(Path out, int steps, int checkpointEvery, String freezeModel) {
-        return new TrainConfig(Fixtures.tinySd1().toString(), out.toString(), pot().resolve("instance").toString(),
-                "photo of a <new1> wooden pot", pot().resolve("class").toString(), null, null, "<new1>", "ktn",
+    static TrainConfig config(Path out, int steps, int checkpointEvery, String freezeModel) throws java.io.IOException {
+        // a copy beside the output: runs write their latent cache beside the class pictures
+        Path pot = Fixtures.copyOf("custom_diffusion/data/pot", out.toAbsolutePath().getParent());
+        return new TrainConfig(Fixtures.tinySd1().toString(), out.toString(), pot.resolve("instance").toString(),
+                "photo of a <new1> wooden pot", pot.resolve("class").toString(), null, null, "<new1>", "ktn",
                 true, true, 1.0, 8, 4, 50, 64, 1, 1e-3, false, "constant", 0, steps, true, false, false,
                 freezeModel, 7, checkpointEvery, 0, null, 50, 1, 1, 1.0, 0.9, 0.999, 1e-2, 1e-8, "no", false, "refuse");
     }
@@ -60,6 +63,14 @@ class TrainerTest {
         JsonNode last = new ObjectMapper().readTree(lines.get(2));
         assertThat(last.get("step").asInt()).isEqualTo(3);
         assertThat(Double.isFinite(last.get("loss").asDouble())).isTrue();
+        // the stages split the whole time so far, and the summary holds the totals
+        double split = 0;
+        for (StageTimes.Stage st : StageTimes.Stage.values()) split += last.get("stage_seconds").get(st.key).asDouble();
+        assertThat(split).isCloseTo(last.get("seconds").asDouble(), org.assertj.core.data.Offset.offset(0.05));
+        assertThat(r.times().seconds(StageTimes.Stage.UNET_FORWARD)).isPositive();
+        JsonNode summary = new ObjectMapper().readTree(out.resolve(Trainer.SUMMARY).toFile());
+        assertThat(summary.get("steps").asInt()).isEqualTo(3);
+        assertThat(summary.get("stage_seconds").get("backward").asDouble()).isPositive();
 
         ConceptDelta d = Cd4jDeltaFile.read(out.resolve(Trainer.DELTA));
         assertThat(d.modifierTokens()).containsExactly("<new1>");
@@ -115,7 +126,7 @@ class TrainerTest {
     }
 
     @Test
-    void refusesAPromptWithoutItsModifierToken() {
+    void refusesAPromptWithoutItsModifierToken() throws Exception {
         TrainConfig c = config(tmp.resolve("x"), 1, 0);
         TrainConfig bad = new TrainConfig(c.model(), c.output(), c.instanceDataDir(), "photo of a wooden pot", c.classDataDir(),
                 c.classPrompt(), null, c.modifierToken(), c.initializerToken(), c.withPriorPreservation(), c.realPrior(),
@@ -125,7 +136,7 @@ class TrainerTest {
     }
 
     @Test
-    void refusesAModifierTokenAlreadyInTheVocabulary() {
+    void refusesAModifierTokenAlreadyInTheVocabulary() throws Exception {
         TrainConfig c = config(tmp.resolve("y"), 1, 0);
         TrainConfig bad = new TrainConfig(c.model(), c.output(), c.instanceDataDir(), "photo of a cat wooden pot", c.classDataDir(),
                 c.classPrompt(), null, "cat", c.initializerToken(), true, true, 1.0, 8, 4, 50, 64, 1, 1e-3, false,

@@ -81,11 +81,12 @@ public final class Augmentation {
     }
 
     /**
-     * True when a class picture's pixels depend on the file alone (centre crop, no flips), so
-     * its encoded latent distribution can be computed once and cached by {@link Sample#cacheKey}.
+     * True when a class picture of w × h has a single crop position (centre crop, or a picture
+     * whose resized shape is exactly the resolution), so only flips vary its pixels.
      */
-    public boolean classPixelsDeterministic() {
-        return centerCrop && !hflip;
+    public boolean classCropFixed(int w, int h) {
+        int[] r = resizedShape(w, h);
+        return centerCrop || r[0] == size && r[1] == size;
     }
 
     /** The random choices for one instance picture. */
@@ -140,9 +141,10 @@ public final class Augmentation {
                 for (int c = c0; c < c1; c++) mask[r * m + c] = 1f;
             }
         }
-        String key = String.format(Locale.ROOT, "instance|%s|size=%d|flip=%d|scale=%d|top=%d|left=%d",
-                source, size, d.flip() ? 1 : 0, d.scale(), d.top(), d.left());
-        return new Sample(px, size, mask, m, d.prefix() + prompt, false, source, key);
+        String variant = String.format(Locale.ROOT, "size=%d|flip=%d|scale=%d|top=%d|left=%d",
+                size, d.flip() ? 1 : 0, d.scale(), d.top(), d.left());
+        // without zoom the scale is the size and both offsets are 0: only the flip varies
+        return new Sample(px, size, mask, m, d.prefix() + prompt, false, source, variant, !aug);
     }
 
     /** A numpy slice bound: negative counts from the end, then clamped to [0, n]. */
@@ -188,9 +190,9 @@ public final class Augmentation {
         int m = maskSize();
         float[] mask = new float[m * m];
         java.util.Arrays.fill(mask, 1f);
-        String key = String.format(Locale.ROOT, "class|%s|size=%d|flip=%d|top=%d|left=%d",
-                source, size, d.flip() ? 1 : 0, d.top(), d.left());
-        return new Sample(px, size, mask, m, caption, true, source, key);
+        String variant = String.format(Locale.ROOT, "size=%d|flip=%d|top=%d|left=%d",
+                size, d.flip() ? 1 : 0, d.top(), d.left());
+        return new Sample(px, size, mask, m, caption, true, source, variant, classCropFixed(img.width(), img.height()));
     }
 
     /**

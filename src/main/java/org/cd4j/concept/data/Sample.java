@@ -13,15 +13,24 @@ import java.nio.file.Path;
  * @param prompt the caption, with the zoom prefix when one applies
  * @param isPrior true for a class (regularisation) picture
  * @param source the picture file
- * @param cacheKey a string that fully determines {@link #pixels} (file, size, flip, scale and
- *     offsets): equal keys mean equal pixels, so encoded latents may be cached by it
+ * @param variant the transform applied to {@link #source} (size, flip, scale and offsets): with
+ *     the file it fully determines {@link #pixels}, see {@link #cacheKey}
+ * @param reusable true when the transform has no random choice other than the flip, so the
+ *     file only ever yields this variant or its mirror image and its encoded latent
+ *     distribution may be computed once and reused (centre or single-position crops of class
+ *     pictures; instance pictures without zoom augmentation)
  */
 public record Sample(float[] pixels, int size, float[] mask, int maskSize, String prompt, boolean isPrior,
-                     Path source, String cacheKey) {
+                     Path source, String variant, boolean reusable) {
     /** Checks the array sizes. */
     public Sample {
         if (pixels.length != 3 * size * size) throw new IllegalArgumentException("pixels do not hold 3x" + size + "x" + size);
         if (mask.length != maskSize * maskSize) throw new IllegalArgumentException("mask does not hold " + maskSize + "x" + maskSize);
+    }
+
+    /** A string that fully determines {@link #pixels}: equal keys mean equal pixels. */
+    public String cacheKey() {
+        return (isPrior ? "class|" : "instance|") + source + "|" + variant;
     }
 
     /**

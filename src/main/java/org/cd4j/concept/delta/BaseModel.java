@@ -1,9 +1,9 @@
 package org.cd4j.concept.delta;
 
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.cd4j.io.LoadedWeights;
 import org.cd4j.io.WeightFile;
+import org.cd4j.nn.TensorDigest;
 import org.cd4j.nn.Tensors;
 import org.cd4j.pipeline.ModelFolder;
 import org.cd4j.pipeline.StableDiffusion;
@@ -12,15 +12,11 @@ import org.cd4j.unet.UNet2DConditionModel;
 import org.cd4j.unet.UNetConfig;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.Map;
-import java.util.TreeSet;
+import java.util.TreeMap;
 
 /**
  * The base model a delta is read against, converted with, applied to or identified by: the UNet's
@@ -145,18 +141,10 @@ public final class BaseModel implements AutoCloseable {
      * to its base model instead of matching every model.
      */
     public String identity(Collection<String> params) throws IOException {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
         Collection<String> covered = params.isEmpty() ? keyValueParams() : params;
-        for (String p : new TreeSet<>(covered)) {
-            sha.update(p.getBytes(StandardCharsets.UTF_8));
-            sha.update(Tensors.bytes(weight(p).to(torch.ScalarType.Float))); // x86/ARM: native order is little-endian
-        }
-        return HexFormat.of().formatHex(sha.digest());
+        Map<String, Tensor> w0 = new TreeMap<>();
+        for (String p : covered) w0.put(p, weight(p));
+        return TensorDigest.sha256(w0);
     }
 
     /** The cross-attention key/value parameters of the UNet. */

@@ -164,6 +164,7 @@ class AugmentationTest {
             }
         }
         assertThat(flipped.cacheKey()).isNotEqualTo(plain.cacheKey());
+        assertThat(plain.reusable()).as("without zoom only the flip varies an instance picture").isTrue();
         int flips = 0;
         for (int i = 0; i < 2000; i++) flips += aug.drawInstance(DataRandom.of(3, i)).flip() ? 1 : 0;
         assertThat(flips).isBetween(900, 1100);
@@ -188,10 +189,11 @@ class AugmentationTest {
         // 5 wide: (5 - 4) / 2 = 0.5 rounds half to even, so the crop starts at column 0.
         assertThat(four.drawClass(5, 4, DataRandom.of(1)).left()).isEqualTo(0);
         assertThat(four.drawClass(7, 4, DataRandom.of(1)).left()).isEqualTo(2);
-        assertThat(four.classPixelsDeterministic()).isTrue();
+        assertThat(s.reusable()).as("a centre crop has one position").isTrue();
         // Random crops stay inside the resized picture and vary.
         Augmentation random = new Augmentation(4, 4, false, true, false);
-        assertThat(random.classPixelsDeterministic()).isFalse();
+        assertThat(random.classCropFixed(6, 4)).isFalse();
+        assertThat(random.classCropFixed(9, 9)).as("a square picture resizes to the crop exactly").isTrue();
         java.util.Set<Integer> lefts = new java.util.HashSet<>();
         for (int i = 0; i < 200; i++) {
             Augmentation.ClassDraw d = random.drawClass(6, 4, DataRandom.of(2, i));
@@ -199,6 +201,7 @@ class AugmentationTest {
             assertThat(d.left()).isBetween(0, 2);
             lefts.add(d.left());
             Sample r = random.classImage(img, "pot", SRC, d);
+            assertThat(r.reusable()).isFalse();
             assertThat(r.pixelAt(1, 3, 0)).isEqualTo(classUnit(img.get(d.left(), 3, 1)));
         }
         assertThat(lefts).containsExactlyInAnyOrder(0, 1, 2);
