@@ -28,8 +28,12 @@ import java.util.concurrent.Callable;
 @Command(name = "compress", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Compress a Custom Diffusion delta into low-rank factors (truncated SVD of W - W0).")
 public final class CompressCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The base model (diffusers folder) the delta was trained on.")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME",
+            description = "The base model the delta was trained on: a diffusers folder or a hub id.")
+    String model;
+
+    @picocli.CommandLine.Mixin
+    ModelOptions modelOptions;
 
     @Option(names = "--delta", required = true, paramLabel = "FILE", description = "The delta to compress (any format cd4j reads).")
     Path delta;
@@ -72,7 +76,6 @@ public final class CompressCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         RankCriterion rule = rule();
         DeltaFormat format = parseFormat();
-        if (!Files.isDirectory(model)) throw new UsageException("--model " + model + " is not a folder");
         if (!Files.exists(delta)) throw new UsageException("--delta " + delta + " does not exist");
         if (!Files.isDirectory(output)) {
             if (format == DeltaFormat.CD4J && !output.getFileName().toString().endsWith(".safetensors")) {
@@ -82,7 +85,7 @@ public final class CompressCommand implements Callable<Integer> {
                 throw new UsageException("--output " + output + " already exists (use --overwrite to replace it)");
             }
         }
-        try (BaseModel base = BaseModel.open(model)) {
+        try (BaseModel base = BaseModel.open(modelOptions.resolve(model).dir())) {
             LoadedDelta loaded = DeltaFiles.load(delta, base);
             loaded.warnings().forEach(w -> System.err.println("warning: " + w));
             checkRank(loaded.delta(), rule);

@@ -27,8 +27,12 @@ import java.util.concurrent.Callable;
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Convert a Custom Diffusion delta between the cd4j, diffusers and adobe formats.")
 public final class ConvertCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The base model (diffusers folder) the delta belongs to.")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME",
+            description = "The base model the delta belongs to: a diffusers folder or a hub id.")
+    String model;
+
+    @picocli.CommandLine.Mixin
+    ModelOptions modelOptions;
 
     @Option(names = "--input", required = true, paramLabel = "FILE|DIR",
             description = "The delta: a .cd4j.safetensors, adobe delta.bin, diffusers weights file or folder, or CompVis .ckpt.")
@@ -53,7 +57,6 @@ public final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DeltaFormat format = parseFormat();
-        if (!Files.isDirectory(model)) throw new UsageException("--model " + model + " is not a folder");
         if (!Files.exists(input)) throw new UsageException("--input " + input + " does not exist");
         if (format != DeltaFormat.DIFFUSERS && !Files.isDirectory(output)) {
             if (format == DeltaFormat.CD4J && !output.getFileName().toString().endsWith(".safetensors")) {
@@ -63,7 +66,7 @@ public final class ConvertCommand implements Callable<Integer> {
                 throw new UsageException("--output " + output + " already exists (use --overwrite to replace it)");
             }
         }
-        try (BaseModel base = BaseModel.open(model)) {
+        try (BaseModel base = BaseModel.open(modelOptions.resolve(model).dir())) {
             LoadedDelta loaded = DeltaFiles.load(input, base);
             loaded.warnings().forEach(w -> System.err.println("warning: " + w));
             ConceptDelta d = loaded.delta();

@@ -9,6 +9,8 @@ import org.cd4j.nn.DType;
 import org.cd4j.nn.Device;
 import org.cd4j.pipeline.GenerationRequest;
 import org.cd4j.pipeline.Images;
+import org.cd4j.pipeline.ModelFolder;
+import org.cd4j.pipeline.ModelSource;
 import org.cd4j.pipeline.StableDiffusion;
 import org.cd4j.sched.Samplers;
 import picocli.CommandLine.Command;
@@ -30,8 +32,15 @@ import java.util.concurrent.Callable;
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Generate images from a prompt (same seed, same image as diffusers on CPU).")
 public final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Diffusers Stable Diffusion folder.")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME",
+            description = "Diffusers Stable Diffusion folder, or a Hugging Face hub id (downloaded into the hub cache).")
+    String model;
+
+    @picocli.CommandLine.Mixin
+    ModelOptions modelOptions;
+
+    /** The folder --model led to (set once the flags are checked). */
+    private ModelSource.Resolved resolved;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "What to draw.")
     String prompt;
@@ -116,7 +125,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         org.cd4j.concept.merge.ConceptMerger.Result r;
         try {
-            r = org.cd4j.concept.merge.MergeFiles.merge(model, deltas, categories, regPrompts, warn);
+            r = org.cd4j.concept.merge.MergeFiles.merge(resolved.dir(), deltas, categories, regPrompts, warn);
         } catch (org.cd4j.concept.merge.Categories.CategoryException e) {
             throw new UsageException(e.getMessage());
         }
@@ -158,6 +167,7 @@ public final class GenerateCommand implements Callable<Integer> {
         DType dt = parseDType();
         Device dev = DeviceFlag.parse(device);
         List<Path> targets = outputPaths(s);
+        resolved = modelOptions.resolve(model); // after the flags: a download must not precede a usage error
         Tensor init = null;
         SafetensorsFile latentFile = null;
         try {
@@ -169,7 +179,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 }
                 init = latentFile.tensor("latents").clone();
             }
-            StableDiffusion sd = StableDiffusion.load(model, dt);
+            StableDiffusion sd = StableDiffusion.load(resolved.dir(), dt);
             applyDeltas(sd); // --delta, --merge
             sd.to(dev);
             GenerationRequest req = new GenerationRequest(prompt, negativePrompt, s, steps, guidance, scheduler, eta,
@@ -204,7 +214,6 @@ public final class GenerateCommand implements Callable<Integer> {
         if (scheduler != null && !Samplers.names().contains(scheduler)) {
             throw new UsageException("--scheduler '" + scheduler + "' is unknown; choose one of " + String.join(", ", Samplers.names()));
         }
-        if (!Files.isDirectory(model)) throw new UsageException("--model " + model + " is not a folder");
         for (Path d : deltas) if (!Files.exists(d)) throw new UsageException("--delta " + d + " does not exist");
         checkMergeFlags(); // --merge
         if (saveTensor != null && !overwrite && Files.exists(saveTensor)) {
@@ -259,14 +268,14 @@ public final class GenerateCommand implements Callable<Integer> {
         m.put("guidance", Double.toString(guidance));
         if (eta != 0) m.put("eta", Double.toString(eta));
         m.put("size", w + "x" + h);
-        m.put("model", model.toAbsolutePath().normalize().toString());
+        m.put("model", resolved.origin());
         m.put("dtype", dtype);
         if (!deltas.isEmpty()) m.put("deltas", deltaNames());
         m.put("software", "cd4j");
         // One line in the style other tools read ("parameters" chunk).
         m.put("parameters", prompt + "\nNegative prompt: " + m.get("negative_prompt") + "\nSteps: " + steps
                 + ", Sampler: " + m.get("sampler") + ", CFG scale: " + guidance + ", Seed: " + s
-                + ", Size: " + w + "x" + h + ", Model: " + model.getFileName()
+                + ", Size: " + w + "x" + h + ", Model: " + ModelFolder.displayName(resolved.dir())
                 + (deltas.isEmpty() ? "" : ", Deltas: " + deltaNames()));
         return m;
     }

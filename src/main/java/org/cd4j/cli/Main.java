@@ -24,6 +24,17 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The environment the subcommands read (HF_HOME, HF_TOKEN …): the process's, or a test's own. */
+    private final java.util.Map<String, String> env;
+
+    private Main(java.util.Map<String, String> env) {
+        this.env = java.util.Map.copyOf(env);
+    }
+
+    java.util.Map<String, String> env() {
+        return env;
+    }
+
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
@@ -40,7 +51,12 @@ public final class Main implements Runnable {
 
     /** Like {@link #run(String...)}, with error messages written to {@code err} (null: stderr). */
     public static int run(java.io.PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        return run(System.getenv(), err, args);
+    }
+
+    /** Like {@link #run(java.io.PrintWriter, String...)}, with {@code env} in place of the process environment. */
+    public static int run(java.util.Map<String, String> env, java.io.PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new Main(env));
         cl.setExecutionExceptionHandler(new Failures());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         if (err != null) cl.setErr(err);

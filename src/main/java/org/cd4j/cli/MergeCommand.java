@@ -23,8 +23,12 @@ import java.util.concurrent.Callable;
 @Command(name = "merge", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Merge several Custom Diffusion deltas into one (closed-form constrained least squares, paper Eq. 4).")
 public final class MergeCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The base model (diffusers folder) all deltas were trained on.")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME",
+            description = "The base model all deltas were trained on: a diffusers folder or a hub id.")
+    String model;
+
+    @picocli.CommandLine.Mixin
+    ModelOptions modelOptions;
 
     @Option(names = "--delta", required = true, paramLabel = "FILE",
             description = "A delta to merge (any format cd4j reads; repeat, at least twice). Order decides the new token names.")
@@ -56,7 +60,6 @@ public final class MergeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         DeltaFormat format = parseFormat();
         if (deltas.size() < 2) throw new UsageException("give at least two --delta files to merge, got " + deltas.size());
-        if (!Files.isDirectory(model)) throw new UsageException("--model " + model + " is not a folder");
         for (Path d : deltas) if (!Files.exists(d)) throw new UsageException("--delta " + d + " does not exist");
         if (regPrompts != null && !Files.isRegularFile(regPrompts)) {
             throw new UsageException("--reg-prompts " + regPrompts + " is not a file (one caption per line expected)");
@@ -69,15 +72,16 @@ public final class MergeCommand implements Callable<Integer> {
                 throw new UsageException("--output " + output + " already exists (use --overwrite to replace it)");
             }
         }
+        Path modelDir = modelOptions.resolve(model).dir();
         ConceptMerger.Result r;
         try {
-            r = MergeFiles.merge(model, deltas, categories, regPrompts, w -> System.err.println("warning: " + w));
+            r = MergeFiles.merge(modelDir, deltas, categories, regPrompts, w -> System.err.println("warning: " + w));
         } catch (Categories.CategoryException e) {
             throw new UsageException(e.getMessage());
         }
         System.out.print("tokens:\n" + r.report().mapping().indent(2));
         System.out.print(r.report().table());
-        try (BaseModel base = BaseModel.open(model)) {
+        try (BaseModel base = BaseModel.open(modelDir)) {
             for (Path p : DeltaFiles.save(r.delta(), format, output, base, overwrite)) System.out.println(p);
         }
         return 0;

@@ -24,8 +24,11 @@ public final class ServeCommand implements Callable<Integer> {
     String host = "127.0.0.1";
     @Option(names = "--port", paramLabel = "N", description = "Port (default: 7860; 0 picks a free one).")
     int port = 7860;
-    @Option(names = "--model", paramLabel = "DIR", description = "A base model (diffusers folder); repeat for several.")
-    List<Path> models = new ArrayList<>();
+    @Option(names = "--model", paramLabel = "DIR|ORG/NAME",
+            description = "A base model: a diffusers folder or a hub id (downloaded before the server starts); repeat for several.")
+    List<String> models = new ArrayList<>();
+    @picocli.CommandLine.Mixin
+    ModelOptions modelOptions;
     @Option(names = "--workdir", paramLabel = "DIR", description = "Where jobs, image sets, deltas and pictures are kept (default: ./cd4j-work).")
     Path workdir = Path.of("cd4j-work");
     @Option(names = "--token", paramLabel = "T", description = "Access token to require (default: a random one when --host is not loopback).")
@@ -37,12 +40,14 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // Jetty's start-up chatter is not for the user; warnings still show.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
-        ServeOptions o;
         try {
-            o = new ServeOptions(host, port, models, workdir, token);
+            new ServeOptions(host, port, List.of(), workdir, token); // the flags are checked before any download
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
+        List<Path> dirs = new ArrayList<>();
+        for (String m : models) dirs.add(modelOptions.resolve(m).dir());
+        ServeOptions o = new ServeOptions(host, port, dirs, workdir, token);
         WebServer server;
         try {
             server = WebServer.start(o);

@@ -29,8 +29,9 @@ public final class TokenizeCommand implements Callable<Integer> {
     static final class Source {
         @Option(names = "--tokenizer", paramLabel = "DIR", description = "Tokenizer folder (vocab.json, merges.txt).")
         Path tokenizer;
-        @Option(names = "--model", paramLabel = "DIR", description = "Model folder; its tokenizer/ subfolder is used.")
-        Path model;
+        @Option(names = "--model", paramLabel = "DIR|ORG/NAME",
+                description = "Model folder or hub id; its tokenizer/ is used (from the hub, only the tokenizer is downloaded).")
+        String model;
     }
 
     static final class Input {
@@ -47,6 +48,9 @@ public final class TokenizeCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
 
+    @picocli.CommandLine.Mixin
+    ModelOptions modelOptions;
+
     @Option(names = "--add-tokens", paramLabel = "T1+T2", description = "Tokens to add first, e.g. \"<new1>+<new2>\".")
     String addTokens;
 
@@ -55,7 +59,8 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path dir = source.tokenizer != null ? source.tokenizer : source.model.resolve("tokenizer");
+        Path dir = source.tokenizer != null ? source.tokenizer
+                : modelOptions.resolve(source.model, java.util.Set.of("tokenizer")).dir().resolve("tokenizer");
         if (!Files.isDirectory(dir)) {
             throw new UsageException((source.tokenizer != null ? "--tokenizer " : "--model ") + dir
                     + " is not a folder" + (source.model != null ? " (expected a tokenizer/ subfolder)" : ""));

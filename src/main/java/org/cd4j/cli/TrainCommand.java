@@ -37,8 +37,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Read settings from a config.json written by an earlier run; flags given here win.")
     Path config;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "Base model (diffusers folder).")
+    @Option(names = "--model", paramLabel = "DIR|ORG/NAME", description = "Base model: a diffusers folder or a hub id.")
     String model;
+    @CommandLine.Mixin
+    ModelOptions modelOptions;
     @Option(names = "--output", paramLabel = "DIR", description = "Output folder.")
     String output;
     @Option(names = "--instance-data-dir", paramLabel = "DIR", description = "Images of the concept.")
@@ -142,7 +144,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (config != null) applyConfigFile();
         TrainConfig cfg;
         try {
-            cfg = toConfig();
+            toConfig(model); // every flag is checked before a hub model is downloaded
+            cfg = toConfig(modelOptions.resolve(model).dir().toString());
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -214,11 +217,12 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private TrainConfig toConfig() {
-        if (model == null) throw new UsageException("--model is required");
+    /** The run's settings with {@code modelDir} as the model (the --model flag, or the folder it resolved to). */
+    private TrainConfig toConfig(String modelDir) {
+        if (modelDir == null) throw new UsageException("--model is required");
         if (output == null) throw new UsageException("--output is required");
         if (modifierToken == null) throw new UsageException("--modifier-token is required, e.g. \"<new1>\"");
-        return new TrainConfig(model, output, instanceDataDir, instancePrompt, classDataDir, classPrompt, conceptsList,
+        return new TrainConfig(modelDir, output, instanceDataDir, instancePrompt, classDataDir, classPrompt, conceptsList,
                 modifierToken, initializerToken, or(withPriorPreservation, false), or(realPrior, false),
                 or(priorLossWeight, 1.0), or(numClassImages, 200), or(sampleBatchSize, 4), or(priorGenerationSteps, 50),
                 or(resolution, 512), or(trainBatchSize, 4), or(learningRate, 1e-5), or(scaleLr, false),

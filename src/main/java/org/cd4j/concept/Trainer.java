@@ -25,6 +25,7 @@ import org.cd4j.nn.Rng;
 import org.cd4j.nn.Tensors;
 import org.cd4j.pipeline.GenerationRequest;
 import org.cd4j.pipeline.Images;
+import org.cd4j.pipeline.ModelFolder;
 import org.cd4j.pipeline.StableDiffusion;
 import org.cd4j.sched.NoiseSchedule;
 import org.cd4j.sched.PredictionType;
@@ -306,7 +307,7 @@ public final class Trainer {
         training.put("completed-steps", step);
         training.put("effective-learning-rate", cfg.effectiveLearningRate());
         DeltaInfo info = new DeltaInfo(DeltaInfo.FORMAT_VERSION, tokens.initializers(), tm.mode(), baseSha,
-                Path.of(cfg.model()).toAbsolutePath().normalize().getFileName().toString(), training.toString(), "");
+                ModelFolder.displayName(Path.of(cfg.model())), training.toString(), "");
         return new ConceptDelta(weights, rows, info);
     }
 

@@ -32,7 +32,9 @@ public final class WeightFile {
 
     /**
      * The weights file of a model part folder: {@code <stem>.safetensors}, else {@code <stem>.bin}
-     * (diffusers' names, e.g. {@code diffusion_pytorch_model}, {@code model} / {@code pytorch_model}).
+     * (diffusers' names, e.g. {@code diffusion_pytorch_model}, {@code model} / {@code pytorch_model}),
+     * else the one variant file there is ({@code <stem>.fp16.safetensors}: what a hub download
+     * with {@code --variant fp16} holds). A folder with both loads the plain file.
      *
      * @param stems accepted stems in order of preference
      * @throws NoSuchFileException naming the folder and the expected files when none exists
@@ -47,8 +49,30 @@ public final class WeightFile {
                 tried.add(stem + ext);
             }
         }
+        // A hub download with --variant fp16 holds only the variant, e.g. diffusion_pytorch_model.fp16.safetensors.
+        java.util.List<Path> variants = variants(dir, stems);
+        if (variants.size() == 1) return variants.get(0);
+        if (variants.size() > 1) {
+            throw new java.nio.file.NoSuchFileException(dir.toString(), null, "no " + what + " weights named "
+                    + String.join(" or ", tried) + ", and several variants " + variants.stream().map(p -> p.getFileName().toString()).toList()
+                    + " to choose from; keep one of them");
+        }
         throw new java.nio.file.NoSuchFileException(dir.toString(), null, "no " + what + " weights (expected "
                 + String.join(" or ", tried) + ")");
+    }
+
+    /** The {@code <stem>.<variant>.safetensors|bin} files of a folder (diffusers' variant naming), sorted. */
+    private static java.util.List<Path> variants(Path dir, String... stems) throws IOException {
+        java.util.List<Path> out = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.sorted().toList()) {
+                String n = p.getFileName().toString();
+                for (String stem : stems) {
+                    if (n.matches(java.util.regex.Pattern.quote(stem) + "\\.[A-Za-z0-9_]+\\.(safetensors|bin)") && Files.isRegularFile(p)) out.add(p);
+                }
+            }
+        }
+        return out;
     }
 
     /** The container of {@code file}: ZIP (or legacy pickle) means torch, anything else safetensors. */

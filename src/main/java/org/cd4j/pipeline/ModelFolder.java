@@ -2,12 +2,15 @@ package org.cd4j.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.cd4j.hub.HubCache;
+import org.cd4j.hub.RepoId;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -30,6 +33,24 @@ public record ModelFolder(Path dir, String pipelineClass) {
         if (!Files.isRegularFile(index)) {
             throw new IllegalArgumentException(index + " is missing: " + dir + " is not a diffusers model folder");
         }
+        String cls = checkIndex(index);
+        List<String> missing = new ArrayList<>();
+        for (String p : PARTS) {
+            if (!Files.isDirectory(dir.resolve(p))) missing.add(p + "/");
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("model folder " + dir + " is incomplete: missing " + String.join(", ", missing));
+        }
+        return new ModelFolder(dir, cls);
+    }
+
+    /**
+     * Checks a {@code model_index.json} on its own (before the parts it names exist, e.g. while a
+     * hub download is under way) and returns its pipeline class.
+     *
+     * @throws IllegalArgumentException naming the file and what is wrong
+     */
+    public static String checkIndex(Path index) {
         JsonNode root;
         try {
             root = new ObjectMapper().readTree(index.toFile());
@@ -46,14 +67,15 @@ public record ModelFolder(Path dir, String pipelineClass) {
         checkComponent(index, root, "vae", Set.of("AutoencoderKL"));
         checkComponent(index, root, "text_encoder", TEXT_ENCODERS);
         checkComponent(index, root, "tokenizer", Set.of("CLIPTokenizer", "CLIPTokenizerFast"));
-        List<String> missing = new ArrayList<>();
-        for (String p : PARTS) {
-            if (!Files.isDirectory(dir.resolve(p))) missing.add(p + "/");
-        }
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException("model folder " + dir + " is incomplete: missing " + String.join(", ", missing));
-        }
-        return new ModelFolder(dir, cls);
+        return cls;
+    }
+
+    /** How a model folder is named to people: {@code org/name} for a hub snapshot, else the folder's name. */
+    public static String displayName(Path dir) {
+        Optional<RepoId> repo = HubCache.repoOfSnapshot(dir);
+        if (repo.isPresent()) return repo.get().toString();
+        Path n = dir.toAbsolutePath().normalize().getFileName();
+        return n == null ? dir.toString() : n.toString();
     }
 
     private static void checkComponent(Path index, JsonNode root, String name, Set<String> allowed) {

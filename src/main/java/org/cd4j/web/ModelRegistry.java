@@ -22,7 +22,7 @@ public final class ModelRegistry {
     /**
      * One base model.
      *
-     * @param id          the folder name (made unique)
+     * @param id          the folder name, or {@code org_name} for a hub snapshot (made unique)
      * @param dir         the diffusers folder
      * @param defaultSize the native image side in pixels (UNet sample size × VAE factor)
      * @param crossAttentionDim the text-state width, to tell SD-1 (768) from SD-2 (1024)
@@ -44,7 +44,7 @@ public final class ModelRegistry {
             int factor = 1 << (vae.blockOutChannels().size() - 1);
             Integer sample = unet.sampleSize();
             int size = (sample == null ? 64 : sample) * factor;
-            String base = dir.getFileName() == null ? "model" : dir.getFileName().toString().replaceAll("[^A-Za-z0-9_.-]", "_");
+            String base = ModelFolder.displayName(dir).replaceAll("[^A-Za-z0-9_.-]", "_");
             if (base.isEmpty() || !Character.isLetterOrDigit(base.charAt(0))) base = "m" + base;
             String id = base;
             for (int i = 2; r.models.containsKey(id); i++) id = base + "-" + i;

@@ -105,4 +105,19 @@ class WeightFileTest {
         }
         assertThatThrownBy(() -> WeightFile.loadFlat(p)).hasMessageContaining("'state_dict' at the top level holds a dict");
     }
+
+    @Test
+    void locatesThePlainFileBeforeAVariantAndTheOnlyVariantOtherwise() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("unet"));
+        Path fp16 = Files.writeString(dir.resolve("diffusion_pytorch_model.fp16.safetensors"), "x");
+        Files.writeString(dir.resolve("diffusion_pytorch_model.fp16-00001-of-00002.safetensors"), "x"); // a shard, not a variant
+        assertThat(WeightFile.locate(dir, "UNet", "diffusion_pytorch_model")).isEqualTo(fp16);
+        Path plain = Files.writeString(dir.resolve("diffusion_pytorch_model.bin"), "x");
+        assertThat(WeightFile.locate(dir, "UNet", "diffusion_pytorch_model")).isEqualTo(plain);
+        Files.delete(plain);
+        Files.writeString(dir.resolve("diffusion_pytorch_model.non_ema.bin"), "x");
+        assertThatThrownBy(() -> WeightFile.locate(dir, "UNet", "diffusion_pytorch_model"))
+                .hasMessageContaining("several variants").hasMessageContaining("diffusion_pytorch_model.non_ema.bin")
+                .hasMessageContaining("diffusion_pytorch_model.fp16.safetensors");
+    }
 }

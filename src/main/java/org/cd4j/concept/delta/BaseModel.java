@@ -52,12 +52,8 @@ public final class BaseModel implements AutoCloseable {
         ModelFolder f = ModelFolder.open(modelDir);
         UNetConfig config = UNetConfig.load(f.unet().resolve(UNet2DConditionModel.CONFIG));
         int dim = ClipTextConfig.load(f.textEncoder().resolve("config.json")).hiddenSize();
-        Path file = unetWeights(f.unet());
-        if (file == null) {
-            throw new java.nio.file.NoSuchFileException(f.unet().resolve(UNet2DConditionModel.SAFETENSORS_WEIGHTS).toString(),
-                    null, "UNet weights not found");
-        }
-        BaseModel m = new BaseModel(folderName(modelDir), config, dim, null, file, UNetLayout.of(config).attentionModules());
+        Path file = WeightFile.locate(f.unet(), "UNet", "diffusion_pytorch_model");
+        BaseModel m = new BaseModel(ModelFolder.displayName(modelDir), config, dim, null, file, UNetLayout.of(config).attentionModules());
         m.stored();
         return m;
     }
@@ -66,22 +62,18 @@ public final class BaseModel implements AutoCloseable {
     public static BaseModel of(StableDiffusion sd) {
         Path dir = sd.folder() == null ? null : sd.folder().dir();
         Path file = sd.folder() == null ? null : unetWeights(sd.folder().unet());
-        return new BaseModel(dir == null ? "model" : folderName(dir), sd.unet().config(),
+        return new BaseModel(dir == null ? "model" : ModelFolder.displayName(dir), sd.unet().config(),
                 (int) sd.textEncoder().tokenEmbedding().size(1), sd.unet().namedParameters(), file,
                 java.util.List.copyOf(sd.unet().attentions().keySet()));
     }
 
+    /** The UNet weights file the pipeline was loaded from, or null when it is gone. */
     private static Path unetWeights(Path unetDir) {
-        for (String n : new String[]{UNet2DConditionModel.SAFETENSORS_WEIGHTS, UNet2DConditionModel.BIN_WEIGHTS}) {
-            Path p = unetDir.resolve(n);
-            if (Files.isRegularFile(p)) return p;
+        try {
+            return WeightFile.locate(unetDir, "UNet", "diffusion_pytorch_model");
+        } catch (IOException e) {
+            return null;
         }
-        return null;
-    }
-
-    private static String folderName(Path dir) {
-        Path n = dir.toAbsolutePath().normalize().getFileName();
-        return n == null ? dir.toString() : n.toString();
     }
 
     private LoadedWeights stored() throws IOException {
@@ -89,7 +81,7 @@ public final class BaseModel implements AutoCloseable {
         return stored;
     }
 
-    /** The model's folder name, recorded in deltas as {@code base_model_name}. */
+    /** The model's folder name ({@code org/name} for a hub snapshot), recorded in deltas as {@code base_model_name}. */
     public String name() {
         return name;
     }
