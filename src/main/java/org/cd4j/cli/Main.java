@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 CompressCommand.class,
                 MergeCommand.class,
                 ServeCommand.class,
+                PretrainCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -33,7 +33,7 @@ public final class Captions {
     }
 
     /** A seeded choice of which of the scene's attributes to name. */
-    static Mentions choose(Scene s, SplittableRandom rng) {
+    public static Mentions choose(Scene s, SplittableRandom rng) {
         boolean photo = rng.nextDouble() < P_PHOTO;
         Size size = rng.nextDouble() < P_SIZE ? s.size() : null;
         Colour colour = rng.nextDouble() < P_COLOUR ? s.colour() : null;

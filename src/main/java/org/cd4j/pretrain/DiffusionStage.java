@@ -1,0 +1,164 @@
+package org.cd4j.pretrain;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.cd4j.concept.GradClip;
+import org.cd4j.concept.LrSchedule;
+import org.cd4j.concept.MetricsLog;
+import org.cd4j.nn.Module;
+import org.cd4j.nn.Rng;
+import org.cd4j.nn.Tensors;
+import org.cd4j.sched.NoiseSchedule;
+import org.cd4j.text.ClipTextModel;
+import org.cd4j.text.ClipTokenizer;
+import org.cd4j.unet.UNet2DConditionModel;
+import org.cd4j.world.Captions;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Stage 2 of pretraining: UNet and text encoder together, from scratch, with Stable Diffusion's
+ * objective — noise a posterior sample of the latents at a uniform timestep and predict the
+ * noise from the caption's last hidden state (MSE). A share of captions is replaced by the empty
+ * prompt so the same model is the unconditional one classifier-free guidance needs. Captions name
+ * a fresh random choice of the scene's attributes every time a picture is drawn.
+ */
+final class DiffusionStage {
+    static final String NAME = "diffusion";
+
+    private final PretrainConfig cfg;
+    private final LatentSet data;
+    private final ClipTokenizer tokenizer;
+    private final ClipTextModel textEncoder;
+    private final UNet2DConditionModel unet;
+    private final NoiseSchedule schedule;
+    private final double scalingFactor;
+    private final PretrainListener listener;
+    private final Map<String, long[]> tokenCache = new HashMap<>();
+
+    DiffusionStage(PretrainConfig cfg, LatentSet data, ClipTokenizer tokenizer, ClipTextModel textEncoder,
+                   UNet2DConditionModel unet, NoiseSchedule schedule, double scalingFactor, PretrainListener listener) {
+        this.cfg = cfg;
+        this.data = data;
+        this.tokenizer = tokenizer;
+        this.textEncoder = textEncoder;
+        this.unet = unet;
+        this.schedule = schedule;
+        this.scalingFactor = scalingFactor;
+        this.listener = listener;
+    }
+
+    /** Trains (or continues from the newest checkpoint) and leaves the averaged weights in both models. */
+    void run(Path checkpoints, MetricsLog metrics) throws IOException {
+        Map<String, Module> modules = new LinkedHashMap<>();
+        modules.put("unet", unet);
+        modules.put("text_encoder", textEncoder);
+        StageState state = new StageState(NAME, modules, 1e-2);
+        if (state.restoreLatest(checkpoints)) listener.message("diffusion: resuming at step " + state.step());
+        LrSchedule lr = new LrSchedule("cosine", cfg.lr(), cfg.warmupSteps(), cfg.steps());
+        long started = System.nanoTime();
+        int firstStep = state.step();
+        while (state.step() < cfg.steps()) {
+            int step = state.step();
+            double loss;
+            try (PointerScope scope = new PointerScope()) {
+                int[] idx = indices(step);
+                Rng rng = Rng.seeded(Seeds.of(cfg.seed(), 3, step));
+                SplittableRandom captions = new SplittableRandom(Seeds.of(cfg.seed(), 4, step));
+                Tensor ids = captionIds(idx, captions);
+                Tensor m = data.moments(idx);                        // (B, 8, h, w)
+                TensorVector ms = m.chunk(2, 1);                      // mean, logvar: (B, 4, h, w) each
+                Tensor std = torch.clamp(ms.get(1), new org.bytedeco.pytorch.ScalarOptional(new Scalar(-30.0)),
+                        new org.bytedeco.pytorch.ScalarOptional(new Scalar(20.0))).mul(new Scalar(0.5)).exp();
+                Tensor latents = ms.get(0).add(std.mul(rng.randn(Tensors.shape(std)))).mul(new Scalar(scalingFactor));
+                Tensor noise = rng.randn(Tensors.shape(latents));
+                Tensor t = rng.randint(0, schedule.numTrainTimesteps(), idx.length);
+                Tensor noisy = schedule.addNoise(latents, noise, t);
+                Tensor states = textEncoder.forward(ids).lastHiddenState();
+                Tensor pred = unet.forward(noisy, t, states);
+                Tensor total = pred.sub(noise).pow(new Scalar(2)).mean();
+                total.backward();
+                double norm = GradClip.clip(state.params().values(), cfg.maxGradNorm());
+                loss = total.item_double();
+                if (Double.isFinite(loss) && Double.isFinite(norm)) state.optimizer().step(lr.at(step));
+                else listener.message("diffusion: step " + (step + 1) + " not finite, update skipped");
+                state.optimizer().zeroGrad();
+            }
+            state.finishStep(cfg.emaDecay());
+            ObjectNode r = metrics.record().put("stage", NAME).put("step", state.step()).put("loss", loss).put("lr", lr.at(step));
+            metrics.write(r);
+            listener.step(NAME, state.step(), cfg.steps(), loss, (System.nanoTime() - started) / 1e9 / (state.step() - firstStep));
+            if (state.step() % cfg.checkpointEvery() == 0 || state.step() == cfg.steps()) state.save(checkpoints);
+        }
+        try (NoGradGuard g = new NoGradGuard()) {
+            copy(state.averaged("unet"), unet);
+            copy(state.averaged("text_encoder"), textEncoder);
+        }
+        unet.requiresGrad(false);
+        textEncoder.requiresGrad(false);
+    }
+
+    private static void copy(Map<String, Tensor> from, Module to) {
+        to.namedParameters().forEach((k, t) -> t.copy_(from.get(k)));
+    }
+
+    /** The samples of a step: consecutive slices of a fresh seeded permutation per epoch. */
+    private int[] indices(int step) {
+        int n = data.size();
+        int[] out = new int[cfg.batch()];
+        for (int i = 0; i < out.length; i++) {
+            long pos = (long) step * cfg.batch() + i;
+            int epoch = (int) (pos / n);
+            out[i] = permutation(epoch)[(int) (pos % n)];
+        }
+        return out;
+    }
+
+    private int cachedEpoch = -1;
+    private int[] cachedPerm;
+
+    private int[] permutation(int epoch) {
+        if (epoch != cachedEpoch) {
+            int n = data.size();
+            int[] p = new int[n];
+            for (int i = 0; i < n; i++) p[i] = i;
+            SplittableRandom r = new SplittableRandom(Seeds.of(cfg.seed(), 5, epoch));
+            for (int i = n - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1);
+                int tmp = p[i];
+                p[i] = p[j];
+                p[j] = tmp;
+            }
+            cachedEpoch = epoch;
+            cachedPerm = p;
+        }
+        return cachedPerm;
+    }
+
+    private Tensor captionIds(int[] idx, SplittableRandom r) {
+        int len = tokenizer.maxLength();
+        long[] ids = new long[idx.length * len];
+        for (int i = 0; i < idx.length; i++) {
+            boolean drop = r.nextDouble() < cfg.captionDropout();
+            String caption = drop ? "" : Captions.text(Captions.choose(data.scene(idx[i]), r));
+            long[] row = tokenCache.computeIfAbsent(caption, c -> {
+                int[] enc = tokenizer.encode(c);
+                long[] l = new long[enc.length];
+                for (int k = 0; k < enc.length; k++) l[k] = enc[k];
+                return l;
+            });
+            System.arraycopy(row, 0, ids, i * len, len);
+        }
+        return Tensors.fromLongs(ids, idx.length, len);
+    }
+}

@@ -1,0 +1,54 @@
+package org.cd4j.pretrain;
+
+import java.nio.file.Path;
+
+/**
+ * Settings of a {@code cd4j pretrain} run: the two stages that make the mini model from the
+ * synthetic world (first the VAE alone, then UNet and text encoder together on the VAE's
+ * latents). Written to {@code OUTPUT/pretrain/pretrain.json}; a resumed run must use the same.
+ *
+ * @param output         the model folder to create (diffusers layout)
+ * @param seed           seeds the world, the initial weights and every draw of both stages
+ * @param vaeSteps       VAE optimisation steps
+ * @param vaeBatch       pictures per VAE step
+ * @param vaeCrop        side of the random crops the VAE trains on for its first 3/4 of steps
+ *                       (it is convolutional; crops cost a quarter of a full picture), then full pictures
+ * @param vaeLr          VAE peak learning rate
+ * @param datasetSize    pictures rendered and encoded once for the diffusion stage
+ * @param steps          diffusion (UNet + text encoder) optimisation steps
+ * @param batch          samples per diffusion step
+ * @param lr             diffusion peak learning rate (linear warm-up, cosine decay to 0)
+ * @param warmupSteps    warm-up steps of both stages
+ * @param captionDropout share of empty captions, so classifier-free guidance has an unconditional model
+ * @param emaDecay       decay of the exponential moving average of the weights that is shipped
+ * @param maxGradNorm    gradient clipping threshold
+ * @param checkpointEvery steps between checkpoints (both stages)
+ */
+public record PretrainConfig(Path output, long seed, int vaeSteps, int vaeBatch, int vaeCrop, double vaeLr,
+                             int datasetSize, int steps, int batch, double lr, int warmupSteps,
+                             double captionDropout, double emaDecay, double maxGradNorm, int checkpointEvery) {
+    public PretrainConfig {
+        if (output == null) throw new IllegalArgumentException("--output is required");
+        positive("--vae-steps", vaeSteps);
+        positive("--vae-batch", vaeBatch);
+        if (vaeCrop < 16 || vaeCrop % 8 != 0) throw new IllegalArgumentException("--vae-crop must be a multiple of 8, at least 16, got " + vaeCrop);
+        positive("--dataset-size", datasetSize);
+        positive("--steps", steps);
+        positive("--batch-size", batch);
+        if (!(vaeLr > 0) || !(lr > 0)) throw new IllegalArgumentException("learning rates must be positive");
+        if (warmupSteps < 0) throw new IllegalArgumentException("--warmup-steps must be >= 0");
+        if (!(captionDropout >= 0 && captionDropout < 1)) throw new IllegalArgumentException("--caption-dropout must be in [0, 1)");
+        if (!(emaDecay >= 0 && emaDecay < 1)) throw new IllegalArgumentException("--ema-decay must be in [0, 1)");
+        if (!(maxGradNorm > 0)) throw new IllegalArgumentException("--max-grad-norm must be positive");
+        positive("--checkpointing-steps", checkpointEvery);
+    }
+
+    private static void positive(String flag, int v) {
+        if (v <= 0) throw new IllegalArgumentException(flag + " must be positive, got " + v);
+    }
+
+    /** The settings the shipped mini model was made with (see docs/QUALITY.md). */
+    public static PretrainConfig defaults(Path output) {
+        return new PretrainConfig(output, 0, 600, 32, 32, 1e-3, 10000, 4000, 32, 8e-4, 200, 0.1, 0.999, 1.0, 250);
+    }
+}

@@ -1,0 +1,135 @@
+package org.cd4j.pretrain;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import org.cd4j.concept.MetricsLog;
+import org.cd4j.io.AtomicFiles;
+import org.cd4j.io.SafetensorsWriter;
+import org.cd4j.nn.DType;
+import org.cd4j.nn.Module;
+import org.cd4j.sched.NoiseSchedule;
+import org.cd4j.sched.SchedulerConfig;
+import org.cd4j.text.ClipTextConfig;
+import org.cd4j.text.ClipTextModel;
+import org.cd4j.text.ClipTokenizer;
+import org.cd4j.unet.UNet2DConditionModel;
+import org.cd4j.unet.UNetConfig;
+import org.cd4j.vae.AutoencoderKL;
+import org.cd4j.vae.VaeConfig;
+import org.cd4j.world.World;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * {@code cd4j pretrain}: makes the mini text-to-image model from the synthetic world, in the
+ * diffusers Stable Diffusion layout cd4j loads like any other. Stage 1 trains the VAE, stage 2
+ * the UNet and the CLIP text encoder (real CLIP tokenizer) from scratch on the VAE's latents.
+ * Resumable: running it again on the same output continues from the newest checkpoint of the
+ * unfinished stage, and ends with the same weights as an uninterrupted run. {@code
+ * model_index.json} is written last, so a folder is a loadable model only once it is complete.
+ */
+public final class Pretrainer {
+    static final String STATE = "pretrain";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final PretrainConfig cfg;
+    private final PretrainListener listener;
+
+    public Pretrainer(PretrainConfig cfg, PretrainListener listener) {
+        this.cfg = cfg;
+        this.listener = listener;
+    }
+
+    /** Runs or continues both stages; returns the finished model folder. */
+    public Path run() throws IOException {
+        Path out = cfg.output();
+        Path state = out.resolve(STATE);
+        checkOutput(out, state);
+        if (Files.isRegularFile(out.resolve("model_index.json"))) {
+            listener.message(out + " is already a finished model");
+            return out;
+        }
+        for (String c : MiniModelFiles.CONFIGS) {
+            if (c.equals("model_index.json") || c.equals("vae/config.json") && Files.exists(out.resolve(c))) continue;
+            MiniModelFiles.writeConfig(out, c);
+        }
+        MiniModelFiles.writeVocabulary(out);
+        World world = new World(cfg.seed());
+        Path checkpoints = state.resolve("checkpoints");
+        try (MetricsLog metrics = MetricsLog.open(state.resolve("metrics.jsonl"), Long.MAX_VALUE)) {
+            AutoencoderKL vae = vaeStage(out, world, checkpoints, metrics);
+            LatentSet data = LatentSet.loadOrEncode(state.resolve("latents.safetensors"), world, vae, cfg.datasetSize(),
+                    1L << 40, listener);
+            ClipTextModel te = new ClipTextModel(ClipTextConfig.load(out.resolve("text_encoder/config.json")), DType.F32);
+            ParamInit.apply(te, Seeds.of(cfg.seed(), 11));
+            UNet2DConditionModel unet = new UNet2DConditionModel(UNetConfig.load(out.resolve("unet/config.json")), DType.F32);
+            ParamInit.apply(unet, Seeds.of(cfg.seed(), 12));
+            NoiseSchedule schedule = NoiseSchedule.fromConfig(SchedulerConfig.load(out.resolve("scheduler/scheduler_config.json")));
+            ClipTokenizer tok = ClipTokenizer.load(out.resolve("tokenizer"));
+            listener.message("diffusion: UNet " + unet.parameterCount() + " and text encoder " + te.parameterCount() + " parameters");
+            new DiffusionStage(cfg, data, tok, te, unet, schedule, vae.scalingFactor(), listener).run(checkpoints, metrics);
+            writeWeights(out.resolve("unet/" + UNet2DConditionModel.SAFETENSORS_WEIGHTS), unet);
+            writeWeights(out.resolve("text_encoder/model.safetensors"), te);
+        }
+        MiniModelFiles.writeConfig(out, "model_index.json");
+        listener.message("model written to " + out);
+        return out;
+    }
+
+    private AutoencoderKL vaeStage(Path out, World world, Path checkpoints, MetricsLog metrics) throws IOException {
+        Path weights = out.resolve("vae/" + UNet2DConditionModel.SAFETENSORS_WEIGHTS);
+        if (Files.isRegularFile(weights)) {
+            listener.message("vae: reusing " + weights);
+            return AutoencoderKL.load(out.resolve("vae"), DType.F32);
+        }
+        AutoencoderKL vae = new AutoencoderKL(VaeConfig.load(out.resolve("vae/config.json")), DType.F32);
+        ParamInit.apply(vae, Seeds.of(cfg.seed(), 10));
+        listener.message("vae: " + vae.parameterCount() + " parameters");
+        VaeStage stage = new VaeStage(cfg, world, vae, listener);
+        stage.run(checkpoints, metrics);
+        double std = stage.latentStd(Math.min(512, cfg.datasetSize()));
+        MiniModelFiles.setScalingFactor(out, 1.0 / std);
+        writeWeights(weights, vae);
+        listener.message("vae: latent std " + std + ", scaling_factor " + (1.0 / std));
+        // reload so the scaling factor just written is the one used from here on
+        return AutoencoderKL.load(out.resolve("vae"), DType.F32);
+    }
+
+    private static void writeWeights(Path file, Module m) throws IOException {
+        SafetensorsWriter.write(file, m.namedParameters(), Map.of("format", "pt"), true);
+    }
+
+    /** Refuses a folder that holds something else, or a run with other settings. */
+    private void checkOutput(Path out, Path state) throws IOException {
+        Path settings = state.resolve("pretrain.json");
+        com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
+        o.put("seed", cfg.seed()).put("vae_steps", cfg.vaeSteps()).put("vae_batch", cfg.vaeBatch())
+                .put("vae_crop", cfg.vaeCrop()).put("vae_lr", cfg.vaeLr()).put("dataset_size", cfg.datasetSize())
+                .put("steps", cfg.steps()).put("batch", cfg.batch()).put("lr", cfg.lr())
+                .put("warmup_steps", cfg.warmupSteps()).put("caption_dropout", cfg.captionDropout())
+                .put("ema_decay", cfg.emaDecay()).put("max_grad_norm", cfg.maxGradNorm())
+                .put("checkpointing_steps", cfg.checkpointEvery());
+        String mine = JSON.writeValueAsString(o);
+        if (Files.isRegularFile(settings)) {
+            String theirs = Files.readString(settings);
+            if (!JSON.readTree(theirs).equals(JSON.readTree(mine))) {
+                throw new IllegalArgumentException(out + " holds a pretraining run with other settings (" + settings
+                        + "); use another --output or the same settings to resume");
+            }
+            return;
+        }
+        if (Files.isDirectory(out)) {
+            try (Stream<Path> s = Files.list(out)) {
+                if (s.findAny().isPresent()) {
+                    throw new IllegalArgumentException("--output " + out + " exists and is not a cd4j pretraining folder; choose a new folder");
+                }
+            }
+        }
+        byte[] bytes = mine.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        AtomicFiles.write(settings, false, w -> w.write(bytes));
+    }
+}

@@ -1,0 +1,88 @@
+package org.cd4j.pretrain;
+
+import org.bytedeco.pytorch.Tensor;
+import org.cd4j.io.SafetensorsFile;
+import org.cd4j.nn.DType;
+import org.cd4j.nn.Tensors;
+import org.cd4j.pipeline.StableDiffusion;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A few steps of both pretraining stages on the real mini architecture (a few seconds: the
+ * 49408-row CLIP embedding dominates): the output is a loadable model, and a run resumed from a
+ * checkpoint ends with exactly the weights of an uninterrupted one.
+ */
+class PretrainerTest {
+    private static PretrainConfig tiny(Path out) {
+        return new PretrainConfig(out, 3, 4, 2, 32, 1e-3, 8, 4, 2, 1e-3, 1, 0.25, 0.9, 1.0, 2);
+    }
+
+    @Test
+    void producesALoadableModelAndResumesExactly(@TempDir Path tmp) throws Exception {
+        Path a = new Pretrainer(tiny(tmp.resolve("a")), PretrainListener.SILENT).run();
+        StableDiffusion loaded = StableDiffusion.load(a, DType.F32);
+        assertThat(loaded.defaultSize()).isEqualTo(64);
+        assertThat(loaded.vae().scalingFactor()).isPositive().isNotEqualTo(1.0);
+
+        // an interrupted run: finish it, then take away everything after the step-2 checkpoints
+        Path b = tmp.resolve("b");
+        new Pretrainer(tiny(b), PretrainListener.SILENT).run();
+        Files.delete(b.resolve("model_index.json"));
+        Files.delete(b.resolve("unet/diffusion_pytorch_model.safetensors"));
+        Files.delete(b.resolve("text_encoder/model.safetensors"));
+        Files.delete(b.resolve("pretrain/checkpoints/diffusion-4.safetensors"));
+        new Pretrainer(tiny(b), PretrainListener.SILENT).run();
+
+        for (String w : new String[]{"unet/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors",
+                "vae/diffusion_pytorch_model.safetensors"}) {
+            try (SafetensorsFile fa = SafetensorsFile.open(a.resolve(w)); SafetensorsFile fb = SafetensorsFile.open(b.resolve(w))) {
+                assertThat(fb.keys()).isEqualTo(fa.keys());
+                for (String k : fa.keys()) {
+                    assertThat(Tensors.maxAbsDiff(fa.tensor(k), fb.tensor(k))).as(w + " " + k).isZero();
+                }
+            }
+        }
+    }
+
+    @Test
+    void refusesAFolderWithOtherContentOrOtherSettings(@TempDir Path tmp) throws Exception {
+        Path other = Files.createDirectories(tmp.resolve("photos"));
+        Files.writeString(other.resolve("cat.txt"), "mine");
+        assertThatThrownBy(() -> new Pretrainer(tiny(other), PretrainListener.SILENT).run())
+                .hasMessageContaining("not a cd4j pretraining folder");
+        assertThat(other.resolve("cat.txt")).hasContent("mine");
+
+        Path out = tmp.resolve("m");
+        Files.createDirectories(out.resolve("pretrain"));
+        Files.writeString(out.resolve("pretrain/pretrain.json"), "{\"seed\": 99}");
+        assertThatThrownBy(() -> new Pretrainer(tiny(out), PretrainListener.SILENT).run())
+                .hasMessageContaining("other settings");
+    }
+
+    @Test
+    void freshWeightsFollowTorchInitialisation() {
+        org.cd4j.vae.AutoencoderKL vae;
+        try {
+            vae = new org.cd4j.vae.AutoencoderKL(org.cd4j.vae.VaeConfig.load(Path.of(
+                    "src/main/resources/org/cd4j/pretrain/mini/vae/config.json")), DType.F32);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        ParamInit.apply(vae, 1);
+        Map<String, Tensor> p = vae.namedParameters();
+        Tensor convIn = p.get("encoder.conv_in.weight"); // (32, 3, 3, 3): fan_in 27
+        assertThat(Tensors.maxAbs(convIn)).isLessThanOrEqualTo(1 / Math.sqrt(27)).isGreaterThan(0.9 / Math.sqrt(27));
+        assertThat(Tensors.maxAbs(p.get("encoder.conv_in.bias"))).isZero();
+        assertThat(Tensors.toFloats(p.get("encoder.conv_norm_out.weight"))).containsOnly(1f);
+        ParamInit.apply(vae, 1);
+        assertThat(Tensors.maxAbsDiff(convIn, vae.namedParameters().get("encoder.conv_in.weight"))).isZero();
+    }
+}
