@@ -31,7 +31,7 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--vae-batch-size", paramLabel = "N", description = "Pictures per VAE step (default: ${DEFAULT-VALUE}).")
     int vaeBatch = D.vaeBatch();
 
-    @Option(names = "--vae-crop", paramLabel = "N", description = "Crop side for the VAE's first 3/4 of steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--vae-crop", paramLabel = "N", description = "Crop side for the VAE's first 7/8 of steps (default: ${DEFAULT-VALUE}).")
     int vaeCrop = D.vaeCrop();
 
     @Option(names = "--vae-learning-rate", paramLabel = "F", description = "VAE peak learning rate (default: ${DEFAULT-VALUE}).")

@@ -11,14 +11,14 @@ import java.nio.file.Path;
  * @param seed           seeds the world, the initial weights and every draw of both stages
  * @param vaeSteps       VAE optimisation steps
  * @param vaeBatch       pictures per VAE step
- * @param vaeCrop        side of the random crops the VAE trains on for its first 3/4 of steps
+ * @param vaeCrop        side of the random crops the VAE trains on for its first 7/8 of steps
  *                       (it is convolutional; crops cost a quarter of a full picture), then full pictures
  * @param vaeLr          VAE peak learning rate
  * @param datasetSize    pictures rendered and encoded once for the diffusion stage
  * @param steps          diffusion (UNet + text encoder) optimisation steps
  * @param batch          samples per diffusion step
  * @param lr             diffusion peak learning rate (linear warm-up, cosine decay to 0)
- * @param warmupSteps    warm-up steps of both stages
+ * @param warmupSteps    warm-up steps of the diffusion stage (the VAE's: at most a tenth of its steps)
  * @param captionDropout share of empty captions, so classifier-free guidance has an unconditional model
  * @param emaDecay       decay of the exponential moving average of the weights that is shipped
  * @param maxGradNorm    gradient clipping threshold
@@ -49,6 +49,6 @@ public record PretrainConfig(Path output, long seed, int vaeSteps, int vaeBatch,
 
     /** The settings the shipped mini model was made with (see docs/QUALITY.md). */
     public static PretrainConfig defaults(Path output) {
-        return new PretrainConfig(output, 0, 600, 32, 32, 1e-3, 10000, 4000, 32, 8e-4, 200, 0.1, 0.999, 1.0, 250);
+        return new PretrainConfig(output, 0, 360, 32, 32, 1e-3, 6000, 3000, 32, 8e-4, 200, 0.1, 0.999, 1.0, 250);
     }
 }

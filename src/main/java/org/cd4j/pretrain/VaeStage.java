@@ -25,7 +25,7 @@ import java.util.SplittableRandom;
  * Stage 1 of pretraining: the autoencoder alone, on freshly rendered world pictures. Loss per
  * element: L1 + L2 reconstruction of a posterior sample, plus a KL term weighted 1e-6 that only
  * keeps the latent space smooth (as in Stable Diffusion's VAE, which is an autoencoder in all
- * but name). The first three quarters of the steps use random crops (the network is
+ * but name). The first seven eighths of the steps use random crops (the network is
  * convolutional but for one attention layer, and crops cost a quarter), the rest whole pictures
  * so that attention sees the full latent grid it will be used on. Afterwards the latent
  * standard deviation is measured and {@code scaling_factor = 1/std}, as SD's 0.18215 was.
@@ -50,8 +50,8 @@ final class VaeStage {
     void run(Path checkpoints, MetricsLog metrics) throws IOException {
         StageState state = new StageState(NAME, Map.of(NAME, vae), 0.0);
         if (state.restoreLatest(checkpoints)) listener.message("vae: resuming at step " + state.step());
-        LrSchedule lr = new LrSchedule("cosine", cfg.vaeLr(), cfg.warmupSteps(), cfg.vaeSteps());
-        int cropUntil = cfg.vaeSteps() * 3 / 4;
+        LrSchedule lr = new LrSchedule("cosine", cfg.vaeLr(), Math.min(cfg.warmupSteps(), cfg.vaeSteps() / 10), cfg.vaeSteps());
+        int cropUntil = cfg.vaeSteps() * 7 / 8;
         long started = System.nanoTime();
         int firstStep = state.step();
         while (state.step() < cfg.vaeSteps()) {
