@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
                 MergeCommand.class,
                 ServeCommand.class,
                 PretrainCommand.class,
+                DemoCommand.class,
+                QualityCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -1,5 +1,6 @@
 package org.cd4j.cli;
 
+import org.cd4j.pretrain.MiniModel;
 import org.cd4j.pretrain.PretrainConfig;
 import org.cd4j.pretrain.PretrainListener;
 import org.cd4j.pretrain.Pretrainer;
@@ -67,6 +68,11 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--log-every", paramLabel = "N", description = "Steps between progress lines (default: ${DEFAULT-VALUE}).")
     int logEvery = 50;
 
+    @Option(names = "--export-resources", paramLabel = "DIR",
+            description = "When finished, write the model as the resources the cd4j jar ships (float16 weights + manifest), "
+                    + "e.g. src/main/resources/org/cd4j/mini.")
+    Path exportResources;
+
     @Option(names = "--verbose", description = "Print stack traces on errors.")
     boolean verbose;
 
@@ -79,7 +85,11 @@ public final class PretrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        new Pretrainer(cfg, new Lines(Math.max(1, logEvery))).run();
+        Path model = new Pretrainer(cfg, new Lines(Math.max(1, logEvery))).run();
+        if (exportResources != null) {
+            MiniModel.export(model, exportResources);
+            System.err.println("resources written to " + exportResources);
+        }
         return 0;
     }
 

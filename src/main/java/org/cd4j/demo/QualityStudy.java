@@ -1,0 +1,161 @@
+package org.cd4j.demo;
+
+import org.cd4j.concept.TrainListener;
+import org.cd4j.concept.compress.DeltaCompressor;
+import org.cd4j.concept.delta.BaseModel;
+import org.cd4j.concept.delta.DeltaFiles;
+import org.cd4j.concept.delta.DeltaFormat;
+import org.cd4j.concept.merge.ConceptMerger;
+import org.cd4j.concept.merge.MergeFiles;
+import org.cd4j.io.AtomicFiles;
+import org.cd4j.judge.Estimate;
+import org.cd4j.judge.QualityMetrics;
+import org.cd4j.world.Concept;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The quality table of docs/QUALITY.md: every method on every held-out concept of the world, with
+ * the same prompts, seeds and judge — the base model, Custom Diffusion (one concept), the two
+ * naive baselines of the paper (all UNet weights; only the token), two concepts trained jointly,
+ * two trained apart and merged, and a compressed Custom Diffusion delta.
+ *
+ * @param model  the base model
+ * @param output a folder for the fine-tunes and the table
+ * @param steps  fine-tuning steps of every method
+ * @param seed   seed of training and sampling
+ * @param seeds  pictures per prompt
+ */
+public record QualityStudy(Path model, Path output, int steps, long seed, int seeds) {
+    /** Concept pairs for joint training and merging. */
+    static final List<List<Concept>> PAIRS = List.of(List.of(Concept.ZIGZAG_CUP, Concept.CHECKED_BALL),
+            List.of(Concept.DOME_HOUSE, Concept.GIFT_BOX));
+    static final String BASE = "base model (no fine-tuning)", CD = "Custom Diffusion (K/V + token)",
+            TOKEN = "token only (baseline)", FULL = "all UNet weights (baseline)", JOINT = "Custom Diffusion, 2 concepts joint",
+            MERGED = "Custom Diffusion, 2 concepts merged", COMPRESSED = "Custom Diffusion, compressed (ratio 0.6)";
+
+    /** Runs everything; returns method → concept → scores and writes {@code quality.md}. */
+    public Map<String, Map<Concept, ConceptEvaluation>> run(Consumer<String> log) throws IOException {
+        Files.createDirectories(output);
+        Path data = output.resolve("data");
+        QualityMetrics judge = QualityMetrics.shipped();
+        Sampling sampling = Sampling.defaults();
+        Map<String, Map<Concept, ConceptEvaluation>> table = new LinkedHashMap<>();
+        for (String m : List.of(BASE, CD, TOKEN, FULL, JOINT, MERGED, COMPRESSED)) table.put(m, new LinkedHashMap<>());
+
+        Map<Concept, WorldConceptData> concepts = new LinkedHashMap<>();
+        Map<Concept, Path> cdDeltas = new LinkedHashMap<>();
+        for (Concept c : Concept.values()) {
+            WorldConceptData d = WorldConceptData.prepare(c, data, seed);
+            concepts.put(c, d);
+            log.accept("base model on " + c.name());
+            table.get(BASE).put(c, ConceptEvaluation.run(Sampling.load(model, List.of()), sampling, judge, c, null, seeds, seed));
+            for (String[] m : new String[][]{{CD, "crossattn_kv"}, {TOKEN, "all"}, {FULL, "none"}}) {
+                Path dir = output.resolve(m[1] + "-" + c.name().toLowerCase(Locale.ROOT));
+                log.accept(m[0] + " on " + c.name());
+                Path delta = new FineTune(steps, learningRate(m[1]), m[1], seed).run(model, List.of(d), dir, TrainListener.NONE);
+                if (m[1].equals("crossattn_kv")) cdDeltas.put(c, delta);
+                table.get(m[0]).put(c, ConceptEvaluation.run(Sampling.load(model, List.of(delta)), sampling, judge, c, "<new1>", seeds, seed));
+            }
+            Path compressed = output.resolve("compressed-" + c.name().toLowerCase(Locale.ROOT) + ".cd4j.safetensors");
+            try (BaseModel base = BaseModel.open(model)) {
+                var loaded = DeltaFiles.load(cdDeltas.get(c), base).delta();
+                var r = DeltaCompressor.compress(loaded, base, DeltaCompressor.Options.defaults(), cdDeltas.get(c).toString());
+                DeltaFiles.save(r.delta(), DeltaFormat.CD4J, compressed, base, true);
+            }
+            table.get(COMPRESSED).put(c, ConceptEvaluation.run(Sampling.load(model, List.of(compressed)), sampling, judge, c, "<new1>", seeds, seed));
+        }
+
+        Path regCaptions = data.resolve("reg-captions.txt");
+        Demo.writeRegCaptions(regCaptions, seed);
+        for (List<Concept> pair : PAIRS) {
+            String name = pair.get(0).name().toLowerCase(Locale.ROOT) + "+" + pair.get(1).name().toLowerCase(Locale.ROOT);
+            log.accept("joint training of " + name);
+            Path joint = new FineTune(steps, learningRate("crossattn_kv"), "crossattn_kv", seed)
+                    .run(model, List.of(concepts.get(pair.get(0)), concepts.get(pair.get(1))), output.resolve("joint-" + name), TrainListener.NONE);
+            log.accept("merging " + name);
+            ConceptMerger.Result merged = MergeFiles.merge(model, List.of(cdDeltas.get(pair.get(0)), cdDeltas.get(pair.get(1))),
+                    pair.get(0).category().word() + "," + pair.get(1).category().word(), regCaptions, log);
+            Path mergedFile = output.resolve("merged-" + name + ".cd4j.safetensors");
+            try (BaseModel base = BaseModel.open(model)) {
+                DeltaFiles.save(merged.delta(), DeltaFormat.CD4J, mergedFile, base, true);
+            }
+            for (int i = 0; i < 2; i++) {
+                Concept c = pair.get(i);
+                String token = "<new" + (i + 1) + ">";
+                table.get(JOINT).put(c, ConceptEvaluation.run(Sampling.load(model, List.of(joint)), sampling, judge, c, token, seeds, seed));
+                table.get(MERGED).put(c, ConceptEvaluation.run(Sampling.load(model, List.of(mergedFile)), sampling, judge, c, token, seeds, seed));
+            }
+        }
+        write(table);
+        return table;
+    }
+
+    /** Learning rates per mode: the full-UNet baseline needs a smaller one (it moves every weight). */
+    static double learningRate(String mode) {
+        return switch (mode) {
+            case "none" -> 2e-5;
+            case "all" -> 2e-3;
+            default -> 2e-4;
+        };
+    }
+
+    private void write(Map<String, Map<Concept, ConceptEvaluation>> table) throws IOException {
+        StringBuilder md = new StringBuilder();
+        md.append(String.format(Locale.ROOT, "Fine-tuning: %d steps per method, seed %d; %d pictures per prompt, %s.%n%n",
+                steps, seed, seeds, Sampling.defaults()));
+        md.append("| method | image alignment (P concept) | image alignment (similarity) | text alignment | prior preservation |\n");
+        md.append("| --- | --- | --- | --- | --- |\n");
+        for (Map.Entry<String, Map<Concept, ConceptEvaluation>> m : table.entrySet()) {
+            List<ConceptEvaluation> all = new ArrayList<>(m.getValue().values());
+            md.append("| ").append(m.getKey()).append(" | ").append(pooled(all, ConceptEvaluation::imageProbability))
+                    .append(" | ").append(pooled(all, ConceptEvaluation::imageSimilarity))
+                    .append(" | ").append(pooled(all, ConceptEvaluation::textAlignment))
+                    .append(" | ").append(pooled(all, ConceptEvaluation::priorPreservation)).append(" |\n");
+        }
+        md.append("\nPer concept (image alignment P / text alignment / prior preservation):\n\n| method |");
+        for (Concept c : Concept.values()) md.append(' ').append(c.name()).append(" |");
+        md.append("\n| --- |");
+        for (Concept ignored : Concept.values()) md.append(" --- |");
+        md.append('\n');
+        for (Map.Entry<String, Map<Concept, ConceptEvaluation>> m : table.entrySet()) {
+            md.append("| ").append(m.getKey()).append(" |");
+            for (Concept c : Concept.values()) {
+                ConceptEvaluation e = m.getValue().get(c);
+                md.append(e == null ? " – |" : String.format(Locale.ROOT, " %.2f / %.2f / %.2f |", e.imageProbability().mean(),
+                        e.textAlignment().mean(), e.priorPreservation().mean()));
+            }
+            md.append('\n');
+        }
+        byte[] bytes = md.toString().getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(output.resolve("quality.md"), true, out -> out.write(bytes));
+    }
+
+    /** Mean ± standard error over the pictures of all concepts (each concept's estimate weighted by its count). */
+    private static String pooled(List<ConceptEvaluation> evs, java.util.function.Function<ConceptEvaluation, Estimate> f) {
+        double sum = 0, var = 0;
+        int n = 0;
+        for (ConceptEvaluation e : evs) {
+            Estimate x = f.apply(e);
+            sum += x.mean() * x.n();
+            n += x.n();
+        }
+        double mean = sum / n;
+        for (ConceptEvaluation e : evs) {
+            Estimate x = f.apply(e);
+            // within-concept variance from the standard error, plus the spread of the concept means
+            var += (x.standardError() * x.standardError() * x.n() * Math.max(1, x.n() - 1)) + x.n() * Math.pow(x.mean() - mean, 2);
+        }
+        double se = n > 1 ? Math.sqrt(var / (n - 1) / n) : 0;
+        return String.format(Locale.ROOT, "%.3f ± %.3f", mean, se);
+    }
+}
