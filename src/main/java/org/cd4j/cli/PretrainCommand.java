@@ -65,6 +65,10 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--checkpointing-steps", paramLabel = "N", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).")
     int checkpointEvery = D.checkpointEvery();
 
+    @Option(names = "--restart-steps", paramLabel = "N",
+            description = "Diffusion steps of a second cosine cycle at half the peak rate, continuing the first (default: ${DEFAULT-VALUE}).")
+    int restartSteps = D.restartSteps();
+
     @Option(names = "--log-every", paramLabel = "N", description = "Steps between progress lines (default: ${DEFAULT-VALUE}).")
     int logEvery = 50;
 
@@ -81,7 +85,7 @@ public final class PretrainCommand implements Callable<Integer> {
         PretrainConfig cfg;
         try {
             cfg = new PretrainConfig(output, seed, vaeSteps, vaeBatch, vaeCrop, vaeLr, datasetSize, steps, batch, lr, warmup,
-                    captionDropout, emaDecay, maxGradNorm, checkpointEvery);
+                    captionDropout, emaDecay, maxGradNorm, checkpointEvery, restartSteps);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -19,14 +19,15 @@ import java.util.List;
  * {@code --freeze-model} mode.
  *
  * @param steps         optimisation steps
+ * @param batchSize     instance pictures per step (as many class pictures again)
  * @param learningRate  constant learning rate (the mini model needs a larger one than SD's 1e-5)
  * @param freezeModel   crossattn_kv (Custom Diffusion), crossattn, or a baseline mode
  * @param seed          training seed
  */
-public record FineTune(int steps, double learningRate, String freezeModel, long seed) {
+public record FineTune(int steps, int batchSize, double learningRate, String freezeModel, long seed) {
     /** The demo's settings: Custom Diffusion as in the paper. */
     public static FineTune customDiffusion(int steps, long seed) {
-        return new FineTune(steps, 2e-4, "crossattn_kv", seed);
+        return new FineTune(steps, 4, 1e-3, "crossattn_kv", seed);
     }
 
     /** Trains {@code concepts} (tokens {@code <new1>, <new2> …} in order) into {@code output}; returns the delta. */
@@ -68,7 +69,7 @@ public record FineTune(int steps, double learningRate, String freezeModel, long 
         return new TrainConfig(model.toString(), output.toString(), instanceDir, instancePrompt, classDir, classPrompt,
                 conceptsList, String.join("+", tokens), String.join("+", inits),
                 true, false, 1.0, WorldConceptData.PRIOR, 4, 25,
-                64, 1, learningRate, false, "constant", 0, steps,
+                64, batchSize, learningRate, false, "constant", 0, steps,
                 false, false, false, freezeModel, seed, 0, 0,
                 null, 1, 1, 1,
                 1.0, 0.9, 0.999, 1e-2, 1e-8,

@@ -62,7 +62,7 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
             for (String[] m : new String[][]{{CD, "crossattn_kv"}, {TOKEN, "all"}, {FULL, "none"}}) {
                 Path dir = output.resolve(m[1] + "-" + c.name().toLowerCase(Locale.ROOT));
                 log.accept(m[0] + " on " + c.name());
-                Path delta = new FineTune(steps, learningRate(m[1]), m[1], seed).run(model, List.of(d), dir, TrainListener.NONE);
+                Path delta = new FineTune(steps, 4, learningRate(m[1]), m[1], seed).run(model, List.of(d), dir, TrainListener.NONE);
                 if (m[1].equals("crossattn_kv")) cdDeltas.put(c, delta);
                 table.get(m[0]).put(c, ConceptEvaluation.run(Sampling.load(model, List.of(delta)), sampling, judge, c, "<new1>", seeds, seed));
             }
@@ -80,7 +80,7 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
         for (List<Concept> pair : PAIRS) {
             String name = pair.get(0).name().toLowerCase(Locale.ROOT) + "+" + pair.get(1).name().toLowerCase(Locale.ROOT);
             log.accept("joint training of " + name);
-            Path joint = new FineTune(steps, learningRate("crossattn_kv"), "crossattn_kv", seed)
+            Path joint = new FineTune(steps, 4, learningRate("crossattn_kv"), "crossattn_kv", seed)
                     .run(model, List.of(concepts.get(pair.get(0)), concepts.get(pair.get(1))), output.resolve("joint-" + name), TrainListener.NONE);
             log.accept("merging " + name);
             ConceptMerger.Result merged = MergeFiles.merge(model, List.of(cdDeltas.get(pair.get(0)), cdDeltas.get(pair.get(1))),

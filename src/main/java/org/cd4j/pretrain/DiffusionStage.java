@@ -65,10 +65,13 @@ final class DiffusionStage {
         modules.put("text_encoder", textEncoder);
         StageState state = new StageState(NAME, modules, 1e-2);
         if (state.restoreLatest(checkpoints)) listener.message("diffusion: resuming at step " + state.step());
-        LrSchedule lr = new LrSchedule("cosine", cfg.lr(), cfg.warmupSteps(), cfg.steps());
+        LrSchedule first = new LrSchedule("cosine", cfg.lr(), cfg.warmupSteps(), cfg.steps());
+        LrSchedule restart = cfg.restartSteps() == 0 ? null
+                : new LrSchedule("cosine", cfg.lr() / 2, Math.min(cfg.warmupSteps(), cfg.restartSteps() / 10), cfg.restartSteps());
+        java.util.function.IntToDoubleFunction lr = s -> s < cfg.steps() ? first.at(s) : restart.at(s - cfg.steps());
         long started = System.nanoTime();
         int firstStep = state.step();
-        while (state.step() < cfg.steps()) {
+        while (state.step() < cfg.totalSteps()) {
             int step = state.step();
             double loss;
             try (PointerScope scope = new PointerScope()) {
@@ -90,15 +93,17 @@ final class DiffusionStage {
                 total.backward();
                 double norm = GradClip.clip(state.params().values(), cfg.maxGradNorm());
                 loss = total.item_double();
-                if (Double.isFinite(loss) && Double.isFinite(norm)) state.optimizer().step(lr.at(step));
+                if (Double.isFinite(loss) && Double.isFinite(norm)) state.optimizer().step(lr.applyAsDouble(step));
                 else listener.message("diffusion: step " + (step + 1) + " not finite, update skipped");
                 state.optimizer().zeroGrad();
             }
             state.finishStep(cfg.emaDecay());
-            ObjectNode r = metrics.record().put("stage", NAME).put("step", state.step()).put("loss", loss).put("lr", lr.at(step));
+            ObjectNode r = metrics.record().put("stage", NAME).put("step", state.step()).put("loss", loss).put("lr", lr.applyAsDouble(step));
             metrics.write(r);
-            listener.step(NAME, state.step(), cfg.steps(), loss, (System.nanoTime() - started) / 1e9 / (state.step() - firstStep));
-            if (state.step() % cfg.checkpointEvery() == 0 || state.step() == cfg.steps()) state.save(checkpoints);
+            listener.step(NAME, state.step(), cfg.totalSteps(), loss, (System.nanoTime() - started) / 1e9 / (state.step() - firstStep));
+            if (state.step() % cfg.checkpointEvery() == 0 || state.step() == cfg.steps() || state.step() == cfg.totalSteps()) {
+                state.save(checkpoints);
+            }
         }
         try (NoGradGuard g = new NoGradGuard()) {
             copy(state.averaged("unet"), unet);

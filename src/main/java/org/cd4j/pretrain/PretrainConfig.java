@@ -23,10 +23,13 @@ import java.nio.file.Path;
  * @param emaDecay       decay of the exponential moving average of the weights that is shipped
  * @param maxGradNorm    gradient clipping threshold
  * @param checkpointEvery steps between checkpoints (both stages)
+ * @param restartSteps   diffusion steps of a second cosine cycle at half the peak rate after the first
+ *                       (a warm restart: continues the weights, moments and average of step {@code steps})
  */
 public record PretrainConfig(Path output, long seed, int vaeSteps, int vaeBatch, int vaeCrop, double vaeLr,
                              int datasetSize, int steps, int batch, double lr, int warmupSteps,
-                             double captionDropout, double emaDecay, double maxGradNorm, int checkpointEvery) {
+                             double captionDropout, double emaDecay, double maxGradNorm, int checkpointEvery,
+                             int restartSteps) {
     public PretrainConfig {
         if (output == null) throw new IllegalArgumentException("--output is required");
         positive("--vae-steps", vaeSteps);
@@ -41,6 +44,12 @@ public record PretrainConfig(Path output, long seed, int vaeSteps, int vaeBatch,
         if (!(emaDecay >= 0 && emaDecay < 1)) throw new IllegalArgumentException("--ema-decay must be in [0, 1)");
         if (!(maxGradNorm > 0)) throw new IllegalArgumentException("--max-grad-norm must be positive");
         positive("--checkpointing-steps", checkpointEvery);
+        if (restartSteps < 0) throw new IllegalArgumentException("--restart-steps must be >= 0, got " + restartSteps);
+    }
+
+    /** All diffusion steps: the first cycle and the restart. */
+    public int totalSteps() {
+        return steps + restartSteps;
     }
 
     private static void positive(String flag, int v) {
@@ -49,6 +58,6 @@ public record PretrainConfig(Path output, long seed, int vaeSteps, int vaeBatch,
 
     /** The settings the shipped mini model was made with (see docs/QUALITY.md). */
     public static PretrainConfig defaults(Path output) {
-        return new PretrainConfig(output, 0, 1400, 32, 32, 1.5e-3, 6000, 3000, 32, 8e-4, 200, 0.1, 0.999, 1.0, 250);
+        return new PretrainConfig(output, 0, 1400, 32, 32, 1.5e-3, 6000, 3000, 32, 8e-4, 200, 0.1, 0.999, 1.0, 250, 2000);
     }
 }

@@ -49,7 +49,8 @@ public final class Pretrainer {
         Path out = cfg.output();
         Path state = out.resolve(STATE);
         checkOutput(out, state);
-        if (Files.isRegularFile(out.resolve("model_index.json"))) {
+        if (Files.isRegularFile(out.resolve("model_index.json"))
+                && StageState.latestStep(state.resolve("checkpoints"), DiffusionStage.NAME) >= cfg.totalSteps()) {
             listener.message(out + " is already a finished model");
             return out;
         }
@@ -112,7 +113,7 @@ public final class Pretrainer {
                 .put("steps", cfg.steps()).put("batch", cfg.batch()).put("lr", cfg.lr())
                 .put("warmup_steps", cfg.warmupSteps()).put("caption_dropout", cfg.captionDropout())
                 .put("ema_decay", cfg.emaDecay()).put("max_grad_norm", cfg.maxGradNorm())
-                .put("checkpointing_steps", cfg.checkpointEvery());
+                .put("checkpointing_steps", cfg.checkpointEvery()).put("restart_steps", cfg.restartSteps());
         String mine = JSON.writeValueAsString(o);
         if (Files.isRegularFile(settings)) {
             String theirs = Files.readString(settings);

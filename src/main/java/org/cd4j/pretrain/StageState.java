@@ -108,6 +108,20 @@ final class StageState {
         return true;
     }
 
+    /** The step of the newest checkpoint of {@code stage} in {@code dir}, or -1. */
+    static int latestStep(Path dir, String stage) throws IOException {
+        List<Path> all = new StageState(stage).list(dir);
+        if (all.isEmpty()) return -1;
+        String n = all.get(all.size() - 1).getFileName().toString();
+        return Integer.parseInt(n.substring(stage.length() + 1, n.length() - 12));
+    }
+
+    /** Only for listing checkpoints. */
+    private StageState(String stage) {
+        this.stage = stage;
+        this.optimizer = null;
+    }
+
     private static Tensor require(SafetensorsFile f, String key) {
         if (!f.contains(key)) throw new IllegalArgumentException(f.path() + " lacks " + key + " (a checkpoint of another model?)");
         return f.tensor(key);
