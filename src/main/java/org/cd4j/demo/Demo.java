@@ -67,7 +67,7 @@ public record Demo(Path model, Path output, int steps, long seed, int seeds) {
         for (WorldConceptData c : concepts) categories.add(c.concept().category().word());
         log.accept("merging the two concepts in closed form (<new1> = " + CONCEPTS.get(0).category().word()
                 + ", <new2> = " + CONCEPTS.get(1).category().word() + ")");
-        ConceptMerger.Result merged = MergeFiles.merge(model, singles, String.join(",", categories), regCaptions, log);
+        ConceptMerger.Result merged = MergeFiles.merge(model, singles, String.join("+", categories), regCaptions, log);
         Path mergedFile = output.resolve("merged.cd4j.safetensors");
         Path compressedFile = output.resolve("merged-compressed.cd4j.safetensors");
         try (BaseModel base = BaseModel.open(model)) {

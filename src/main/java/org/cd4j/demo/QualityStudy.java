@@ -84,7 +84,7 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
                     .run(model, List.of(concepts.get(pair.get(0)), concepts.get(pair.get(1))), output.resolve("joint-" + name), TrainListener.NONE);
             log.accept("merging " + name);
             ConceptMerger.Result merged = MergeFiles.merge(model, List.of(cdDeltas.get(pair.get(0)), cdDeltas.get(pair.get(1))),
-                    pair.get(0).category().word() + "," + pair.get(1).category().word(), regCaptions, log);
+                    pair.get(0).category().word() + "+" + pair.get(1).category().word(), regCaptions, log);
             Path mergedFile = output.resolve("merged-" + name + ".cd4j.safetensors");
             try (BaseModel base = BaseModel.open(model)) {
                 DeltaFiles.save(merged.delta(), DeltaFormat.CD4J, mergedFile, base, true);
