@@ -32,8 +32,9 @@ import java.util.concurrent.Callable;
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Generate images from a prompt (same seed, same image as diffusers on CPU).")
 public final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME",
-            description = "Diffusers Stable Diffusion folder, or a Hugging Face hub id (downloaded into the hub cache).")
+    @Option(names = "--model", paramLabel = "DIR|ORG/NAME",
+            description = "Diffusers Stable Diffusion folder, or a Hugging Face hub id (downloaded into the hub cache);"
+                    + " default: the mini model shipped with cd4j.")
     String model;
 
     @picocli.CommandLine.Mixin

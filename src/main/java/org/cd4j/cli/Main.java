@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 PretrainCommand.class,
                 DemoCommand.class,
                 QualityCommand.class,
+                JudgeTrainCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

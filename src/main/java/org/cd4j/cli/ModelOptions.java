@@ -34,6 +34,10 @@ final class ModelOptions {
 
     /** Like {@link #resolve(String)}, for only some parts of the pipeline (e.g. the tokenizer). */
     ModelSource.Resolved resolve(String model, Set<String> parts) throws IOException {
+        if (model == null) {
+            // no --model: the mini model cd4j ships (unpacked into its cache on first use)
+            return new ModelSource.Resolved(org.cd4j.pretrain.MiniModel.folder(), "cd4j mini model");
+        }
         HubSettings hub;
         try {
             hub = HubSettings.fromEnvironment(((Main) mixee.root().userObject()).env());

@@ -37,7 +37,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Read settings from a config.json written by an earlier run; flags given here win.")
     Path config;
 
-    @Option(names = "--model", paramLabel = "DIR|ORG/NAME", description = "Base model: a diffusers folder or a hub id.")
+    /** Stands for the shipped mini model while the flags are checked. */
+    private static final String MINI = "(the cd4j mini model)";
+
+    @Option(names = "--model", paramLabel = "DIR|ORG/NAME",
+            description = "Base model: a diffusers folder or a hub id (default: the mini model shipped with cd4j).")
     String model;
     @CommandLine.Mixin
     ModelOptions modelOptions;
@@ -144,7 +148,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (config != null) applyConfigFile();
         TrainConfig cfg;
         try {
-            toConfig(model); // every flag is checked before a hub model is downloaded
+            toConfig(model == null ? MINI : model); // every flag is checked before a hub model is downloaded
             cfg = toConfig(modelOptions.resolve(model).dir().toString());
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
@@ -219,7 +223,6 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** The run's settings with {@code modelDir} as the model (the --model flag, or the folder it resolved to). */
     private TrainConfig toConfig(String modelDir) {
-        if (modelDir == null) throw new UsageException("--model is required");
         if (output == null) throw new UsageException("--output is required");
         if (modifierToken == null) throw new UsageException("--modifier-token is required, e.g. \"<new1>\"");
         return new TrainConfig(modelDir, output, instanceDataDir, instancePrompt, classDataDir, classPrompt, conceptsList,
