@@ -21,11 +21,11 @@ import java.util.stream.Stream;
  * supplies that one), and an SD-2-shaped variant (linear proj_in/proj_out, GELU "OpenCLIP" text
  * tower, "!" padding, v-prediction, upcast attention).
  */
-final class TinyModels {
+public final class TinyModels {
     private TinyModels() {}
 
     /** tiny-sd1 with a seeded (49408, 32) token embedding and the real CLIP tokenizer. */
-    static Path sd1(Path dir) throws IOException {
+    public static Path sd1(Path dir) throws IOException {
         copyTree(Fixtures.tinySd1(), dir);
         Path te = dir.resolve("text_encoder");
         Map<String, Tensor> w = load(te.resolve("model.safetensors"));
@@ -40,7 +40,7 @@ final class TinyModels {
     }
 
     /** {@link #sd1} reshaped the way SD-2 differs from SD-1. */
-    static Path sd2(Path dir) throws IOException {
+    public static Path sd2(Path dir) throws IOException {
         sd1(dir);
         Path unet = dir.resolve("unet");
         Map<String, Tensor> w = load(unet.resolve("diffusion_pytorch_model.safetensors"));
@@ -58,7 +58,7 @@ final class TinyModels {
         return dir;
     }
 
-    static Map<String, Tensor> load(Path file) throws IOException {
+    public static Map<String, Tensor> load(Path file) throws IOException {
         Map<String, Tensor> out = new LinkedHashMap<>();
         try (LoadedWeights w = WeightFile.loadFlat(file)) {
             w.tensors().forEach((k, t) -> out.put(k, t.clone()));
