@@ -59,8 +59,9 @@ public final class ConvertCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = "--model-config", paramLabel = "FILE",
-            description = "For a single file to a folder: a JSON of what the weights cannot tell, e.g. "
-                    + "{\"prediction_type\": \"v_prediction\", \"upcast_attention\": true} (see the README).")
+            description = "For a single file to a folder: what the weights cannot tell, as JSON, e.g. "
+                    + "{\"prediction_type\": \"v_prediction\", \"upcast_attention\": true}, or an LDM .yaml such as "
+                    + "v2-inference-v.yaml (default: <checkpoint name>.yaml beside the file, if any; see the README).")
     Path modelConfig;
 
     @Option(names = "--overwrite", description = "Replace existing output files.")

@@ -40,10 +40,15 @@ public record ModelConfigs(ObjectNode unet, ObjectNode vae, ObjectNode textEncod
         return new ModelConfigs(JSON.createObjectNode(), JSON.createObjectNode(), JSON.createObjectNode(), JSON.createObjectNode());
     }
 
-    /** Reads a model-config file (see the class comment). */
+    /**
+     * Reads a model-config file: the JSON of the class comment, or (named {@code *.yaml} /
+     * {@code *.yml}) an original LDM inference config ({@link LdmYaml}).
+     */
     public static ModelConfigs read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "model config file not found");
-        return parse(Files.readString(file), file.toString());
+        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        String text = Files.readString(file);
+        return name.endsWith(".yaml") || name.endsWith(".yml") ? LdmYaml.parse(text, file.toString()) : parse(text, file.toString());
     }
 
     /**

@@ -34,17 +34,20 @@ public final class SingleFileModel {
      * created atomically, so an interrupted conversion leaves nothing behind and concurrent calls
      * agree.
      *
-     * @param modelConfigOrNull a model-config file (see {@link ModelConfigs}) or null
+     * @param modelConfigOrNull a model-config file (JSON, see {@link ModelConfigs}, or an LDM
+     *                          {@code .yaml}); null: the {@code <name>.yaml} beside the checkpoint
+     *                          if there is one
      * @throws FormatException when the file is corrupt or not an SD-1.x/2.x checkpoint
      */
     public static Path materialize(Path checkpoint, Path modelConfigOrNull, Path cacheRoot) throws IOException {
-        ModelConfigs override = modelConfigOrNull == null ? ModelConfigs.none() : ModelConfigs.read(modelConfigOrNull);
+        Path configFile = configFile(checkpoint, modelConfigOrNull);
+        ModelConfigs override = configFile == null ? ModelConfigs.none() : ModelConfigs.read(configFile);
         String sha = FileIdentity.sha256(checkpoint, cacheRoot);
         String variant = FileIdentity.sha256(CONVERSION + "\n" + override.toJson()).substring(0, 8);
         Path target = cacheRoot.resolve(FileIdentity.safeStem(checkpoint) + "-" + sha.substring(0, 16) + "-" + variant);
         if (Files.isRegularFile(target.resolve("model_index.json"))) return target;
         try {
-            convert(checkpoint, override, describe(modelConfigOrNull), target, false, sha);
+            convert(checkpoint, override, describe(configFile, modelConfigOrNull), target, false, sha);
         } catch (FileAlreadyExistsException e) {
             if (!Files.isRegularFile(target.resolve("model_index.json"))) throw e; // something else is in the way
         }
@@ -58,8 +61,21 @@ public final class SingleFileModel {
      * @return notes for the user: which entries were left out and why
      */
     public static List<String> convert(Path checkpoint, Path modelConfigOrNull, Path output, boolean overwrite) throws IOException {
-        ModelConfigs override = modelConfigOrNull == null ? ModelConfigs.none() : ModelConfigs.read(modelConfigOrNull);
-        return convert(checkpoint, override, describe(modelConfigOrNull), output, overwrite, null);
+        Path configFile = configFile(checkpoint, modelConfigOrNull);
+        ModelConfigs override = configFile == null ? ModelConfigs.none() : ModelConfigs.read(configFile);
+        return convert(checkpoint, override, describe(configFile, modelConfigOrNull), output, overwrite, null);
+    }
+
+    /**
+     * The model config to use: the one given, else an LDM {@code <name>.yaml} beside the
+     * checkpoint (the convention of AUTOMATIC1111 and model sites), else none.
+     */
+    static Path configFile(Path checkpoint, Path given) {
+        if (given != null) return given;
+        String name = checkpoint.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        Path yaml = checkpoint.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".yaml");
+        return Files.isRegularFile(yaml) ? yaml : null;
     }
 
     private static List<String> convert(Path checkpoint, ModelConfigs override, String overrideSource, Path output,
@@ -92,7 +108,8 @@ public final class SingleFileModel {
         }
     }
 
-    private static String describe(Path modelConfig) {
-        return modelConfig == null ? "no --model-config" : "--model-config " + modelConfig;
+    private static String describe(Path used, Path given) {
+        if (used == null) return "no --model-config";
+        return given != null ? "--model-config " + given : "the config beside it, " + used.getFileName();
     }
 }
