@@ -59,6 +59,10 @@ public final class LdmKeys {
             {"conv2", "conv2"}, {"conv_shortcut", "nin_shortcut"}};
     private static final String[][] VAE_ATTENTION = {{"group_norm", "norm"}, {"to_q", "q"}, {"to_k", "k"},
             {"to_v", "v"}, {"to_out.0", "proj_out"}};
+    private static final String[][] CLIP_LAYER = {{"layer_norm1", "layer_norm1"}, {"layer_norm2", "layer_norm2"},
+            {"mlp.fc1", "mlp.fc1"}, {"mlp.fc2", "mlp.fc2"}, {"self_attn.q_proj", "self_attn.q_proj"},
+            {"self_attn.k_proj", "self_attn.k_proj"}, {"self_attn.v_proj", "self_attn.v_proj"},
+            {"self_attn.out_proj", "self_attn.out_proj"}};
     private static final String[][] OPEN_CLIP_LAYER = {{"layer_norm1", "ln_1"}, {"layer_norm2", "ln_2"},
             {"mlp.fc1", "mlp.c_fc"}, {"mlp.fc2", "mlp.c_proj"}, {"self_attn.out_proj", "attn.out_proj"}};
     private static final Pattern VAE_ATTENTION_WEIGHT =
@@ -187,7 +191,14 @@ public final class LdmKeys {
 
     /** The text encoder's names (OpenCLIP's fused q/k/v aside) for {@code layers} encoder layers. */
     public static Names text(TextTower tower, int layers) {
-        if (tower == TextTower.CLIP) return new Names().add("text_model", "text_model");
+        if (tower == TextTower.CLIP) { // transformers' own names
+            Names n = new Names();
+            for (String m : new String[]{"embeddings.token_embedding", "embeddings.position_embedding", "final_layer_norm"}) {
+                n.add("text_model." + m, "text_model." + m);
+            }
+            for (int i = 0; i < layers; i++) n.add("text_model.encoder.layers." + i, "text_model.encoder.layers." + i, CLIP_LAYER);
+            return n;
+        }
         Names n = new Names().add("text_model.embeddings.token_embedding", "token_embedding")
                 .add("text_model.embeddings.position_embedding.weight", "positional_embedding")
                 .add("text_model.final_layer_norm", "ln_final");

@@ -73,7 +73,7 @@ class ConvertModelCliTest {
         }
 
         // cd4j with the delta on the base model ...
-        GenerationRequest r = new GenerationRequest("a photo of a <new1> cat", null, 3, 3, 7.5, null, 0, 64, 64, 1, false, null);
+        GenerationRequest r = new GenerationRequest("a photo of a <new1> cat", null, 3, 2, 7.5, null, 0, 32, 32, 1, false, null);
         StableDiffusion withDelta = StableDiffusion.load(base, DType.F32);
         DeltaApplier.applyFiles(withDelta, List.of(delta), false, w -> { });
         Tensor expected = withDelta.generate(r, ProgressListener.NONE);

@@ -98,6 +98,22 @@ class SingleFileModelTest {
     }
 
     @Test
+    void weightsThatFitNoLayerAreNamed() throws Exception {
+        Map<String, Tensor> w = new LinkedHashMap<>(TinyModels.load(single));
+        w.put("model.diffusion_model.input_blocks.1.0.in_layers.9.weight", Tensors.fromFloats(new float[2], 2));
+        w.put("cond_stage_model.transformer.text_model.encoder.layers.0.extra.weight", Tensors.fromFloats(new float[2], 2));
+        Path odd = tmp.resolve("odd.safetensors");
+        try (org.cd4j.io.SafetensorsFile f = org.cd4j.io.SafetensorsFile.open(single)) {
+            SafetensorsWriter.write(odd, w, f.metadata());
+        }
+        assertThatThrownBy(() -> SingleFileModel.convert(odd, null, tmp.resolve("o"), false))
+                .isInstanceOf(FormatException.class)
+                .hasMessageContaining("odd.safetensors: 2 weight(s) fit no SD-1.x/2.x layer")
+                .hasMessageContaining("model.diffusion_model.input_blocks.1.0.in_layers.9.weight")
+                .hasMessageContaining("cond_stage_model.transformer.text_model.encoder.layers.0.extra.weight");
+    }
+
+    @Test
     void aTextEncoderWithoutClipsVocabularyIsRefused() throws Exception {
         Path file = tmp.resolve("small-vocab.safetensors");
         SingleFileRoundTripTest.writeSingleFile(Fixtures.tinySd1(), file);

@@ -106,7 +106,7 @@ class SingleFileRoundTripTest {
     }
 
     static Tensor image(Path model) throws IOException {
-        GenerationRequest r = new GenerationRequest("a photo of a cat", "blurry", 42, 3, 7.5, null, 0, 64, 64, 1, false, null);
+        GenerationRequest r = new GenerationRequest("a photo of a cat", "blurry", 42, 2, 7.5, null, 0, 32, 32, 1, false, null);
         return StableDiffusion.load(model, DType.F32).generate(r, ProgressListener.NONE);
     }
 }
