@@ -6,6 +6,10 @@ import org.cd4j.concept.delta.DeltaApplier;
 import org.cd4j.concept.delta.DeltaFiles;
 import org.cd4j.concept.delta.DeltaFormat;
 import org.cd4j.concept.delta.LoadedDelta;
+import org.cd4j.concept.delta.WebuiExport;
+import org.cd4j.ldm.FolderWeights;
+import org.cd4j.ldm.SingleFileModel;
+import org.cd4j.ldm.SingleFileWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -16,34 +20,49 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code cd4j convert}: reads a delta in any supported format (cd4j, adobe delta.bin, diffusers
- * weights + token files, CompVis .ckpt) and writes it as cd4j, diffusers or adobe. The model is
- * needed to check the delta fits, to map CompVis keys, to expand low-rank weights for formats
- * that store absolute ones, and to record the base-model identity in a cd4j file. A full-UNet
+ * {@code cd4j convert}: deltas between formats (cd4j, adobe delta.bin, diffusers weights + token
+ * files, CompVis .ckpt in; cd4j, diffusers, adobe out), models between layouts (a single-file
+ * checkpoint to a diffusers folder and back), and a concept for AUTOMATIC1111 ({@code --to webui}:
+ * a checkpoint with the delta merged in, plus its tokens as embedding files). The model is needed
+ * for deltas to check they fit, to map CompVis keys, to expand low-rank weights for formats that
+ * store absolute ones, and to record the base-model identity in a cd4j file. A full-UNet
  * delta ({@code --freeze-model none}) stays a cd4j delta: the reference formats hold
  * cross-attention weights only. A token-only delta ({@code all}) converts to all three (diffusers:
  * its token files alone).
  */
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Convert a Custom Diffusion delta between the cd4j, diffusers and adobe formats.")
+        description = {"Convert a Custom Diffusion delta between the cd4j, diffusers and adobe formats, a concept to",
+                "AUTOMATIC1111 (--to webui), or a model between a single file and a diffusers folder:",
+                "  cd4j convert --to diffusers --input model.safetensors --output DIR",
+                "  cd4j convert --to single-file --input DIR --output model.safetensors"})
 public final class ConvertCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME",
-            description = "The base model the delta belongs to: a diffusers folder or a hub id.")
+    @Option(names = "--model", paramLabel = "DIR|ORG/NAME",
+            description = "The base model the delta belongs to (a diffusers folder or a hub id); needed for every delta"
+                    + " conversion and --to webui.")
     String model;
 
     @picocli.CommandLine.Mixin
     ModelOptions modelOptions;
 
     @Option(names = "--input", required = true, paramLabel = "FILE|DIR",
-            description = "The delta: a .cd4j.safetensors, adobe delta.bin, diffusers weights file or folder, or CompVis .ckpt.")
+            description = "The delta (.cd4j.safetensors, adobe delta.bin, diffusers weights file or folder, CompVis .ckpt),"
+                    + " or the model to convert (a .ckpt/.safetensors single file, or a diffusers folder for --to single-file).")
     Path input;
 
-    @Option(names = "--to", required = true, paramLabel = "cd4j|diffusers|adobe", description = "Output format.")
+    @Option(names = "--to", required = true, paramLabel = "FORMAT",
+            description = "cd4j, diffusers or adobe (a delta; diffusers without --model: a single-file model to a folder),"
+                    + " webui (checkpoint + embeddings for AUTOMATIC1111), single-file (a diffusers folder to one .safetensors).")
     String to;
 
     @Option(names = "--output", required = true, paramLabel = "PATH",
-            description = "Output file (cd4j: *.cd4j.safetensors, adobe: *.bin) or folder (diffusers).")
+            description = "Output file (cd4j: *.cd4j.safetensors, adobe: *.bin, webui and single-file: *.safetensors) or folder (diffusers).")
     Path output;
+
+    @Option(names = "--model-config", paramLabel = "FILE",
+            description = "For a single file to a folder: what the weights cannot tell, as JSON, e.g. "
+                    + "{\"prediction_type\": \"v_prediction\", \"upcast_attention\": true}, or an LDM .yaml such as "
+                    + "v2-inference-v.yaml (default: <checkpoint name>.yaml beside the file, if any; see the README).")
+    Path modelConfig;
 
     @Option(names = "--overwrite", description = "Replace existing output files.")
     boolean overwrite;
@@ -56,8 +75,71 @@ public final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DeltaFormat format = parseFormat();
+        String target = to.toLowerCase(Locale.ROOT);
+        if (target.equals("single-file")) return toSingleFile();
+        if (target.equals("diffusers") && model == null) return toFolder();
+        if (modelConfig != null) throw new UsageException("--model-config applies to a single-file model (--to diffusers without --model)");
+        if (model == null) {
+            throw new UsageException("--model DIR is required to convert a delta (--to " + to + "); a single-file model"
+                    + " becomes a folder with --to diffusers and no --model");
+        }
         if (!Files.exists(input)) throw new UsageException("--input " + input + " does not exist");
+        DeltaFormat format = target.equals("webui") ? null : parseFormat();
+        Path dir = modelOptions.resolve(model).dir();
+        return format == null ? toWebui(dir) : convertDelta(format, dir);
+    }
+
+    private int toFolder() throws Exception {
+        if (!Files.isRegularFile(input)) throw new UsageException("--input " + input + " is not a file (expected a .ckpt or .safetensors checkpoint)");
+        if (Files.exists(output)) {
+            if (!overwrite) throw new UsageException("--output " + output + " already exists (use --overwrite to replace it)");
+            if (!Files.isRegularFile(output.resolve("model_index.json"))) {
+                throw new UsageException("--output " + output + " exists and is not a model folder; choose a new folder");
+            }
+        }
+        List<String> notes = SingleFileModel.convert(input, modelConfig, output, overwrite);
+        notes.forEach(n -> System.err.println("note: " + n));
+        System.out.println(output);
+        System.err.println("converted " + input + " to the diffusers folder " + output);
+        return 0;
+    }
+
+    private int toSingleFile() throws Exception {
+        if (!Files.isDirectory(input)) throw new UsageException("--input " + input + " is not a folder (expected a diffusers model folder)");
+        checkSafetensorsOutput();
+        try (FolderWeights m = FolderWeights.open(input)) {
+            SingleFileWriter.write(m, output, overwrite);
+        }
+        System.out.println(output);
+        return 0;
+    }
+
+    private int toWebui(Path dir) throws Exception {
+        checkSafetensorsOutput();
+        ConceptDelta d;
+        try (BaseModel base = BaseModel.open(dir)) {
+            LoadedDelta loaded = DeltaFiles.load(input, base);
+            loaded.warnings().forEach(w -> System.err.println("warning: " + w));
+            d = checkIdentity(loaded.delta(), base, true);
+        }
+        List<Path> written = WebuiExport.write(dir, d, input.toString(), output, overwrite);
+        written.forEach(System.out::println);
+        System.err.println("AUTOMATIC1111: put " + output.getFileName() + " in models/Stable-diffusion/ and the files of "
+                + written.get(0).toAbsolutePath().getParent().resolve(WebuiExport.EMBEDDINGS) + " in embeddings/;"
+                + " then write " + String.join(", ", d.tokens().keySet()) + " in prompts");
+        return 0;
+    }
+
+    private void checkSafetensorsOutput() {
+        if (!output.getFileName().toString().endsWith(".safetensors")) {
+            throw new UsageException("--output " + output + ": a single-file model is written as .safetensors");
+        }
+        if (!overwrite && Files.exists(output)) {
+            throw new UsageException("--output " + output + " already exists (use --overwrite to replace it)");
+        }
+    }
+
+    private int convertDelta(DeltaFormat format, Path dir) throws Exception {
         if (format != DeltaFormat.DIFFUSERS && !Files.isDirectory(output)) {
             if (format == DeltaFormat.CD4J && !output.getFileName().toString().endsWith(".safetensors")) {
                 throw new UsageException("--output " + output + ": a cd4j delta is a .safetensors file (e.g. concept.cd4j.safetensors)");
@@ -66,7 +148,7 @@ public final class ConvertCommand implements Callable<Integer> {
                 throw new UsageException("--output " + output + " already exists (use --overwrite to replace it)");
             }
         }
-        try (BaseModel base = BaseModel.open(modelOptions.resolve(model).dir())) {
+        try (BaseModel base = BaseModel.open(dir)) {
             LoadedDelta loaded = DeltaFiles.load(input, base);
             loaded.warnings().forEach(w -> System.err.println("warning: " + w));
             ConceptDelta d = loaded.delta();
@@ -78,7 +160,11 @@ public final class ConvertCommand implements Callable<Integer> {
                     throw new UsageException("--to " + format.id + ": " + e.getMessage());
                 }
             }
-            d = checkIdentity(d, base, format);
+            d = checkIdentity(d, base, d.hasLowRank() && format != DeltaFormat.CD4J);
+            if (format == DeltaFormat.CD4J && d != loaded.delta()) {
+                System.err.println("recording base model " + base.name() + " (sha256 "
+                        + d.info().baseModelSha256().substring(0, 12) + "…) from --model");
+            }
             List<Path> written = DeltaFiles.save(d, format, output, base, overwrite);
             written.forEach(System.out::println);
             System.err.printf(Locale.ROOT, "converted %s delta %s (%d weight(s), %s, %s, tokens %s) to %s%n",
@@ -91,24 +177,16 @@ public final class ConvertCommand implements Callable<Integer> {
      * A delta without identity gets the model's (the user says it belongs to it); one with another
      * identity is refused only where the model's weights would be mixed into the output.
      */
-    private ConceptDelta checkIdentity(ConceptDelta d, BaseModel base, DeltaFormat format) throws Exception {
+    private ConceptDelta checkIdentity(ConceptDelta d, BaseModel base, boolean mixesBase) throws Exception {
         String recorded = d.info().baseModelSha256();
-        if (recorded == null) {
-            ConceptDelta stamped = d.withBaseModel(base);
-            if (format == DeltaFormat.CD4J) {
-                System.err.println("recording base model " + base.name() + " (sha256 "
-                        + stamped.info().baseModelSha256().substring(0, 12) + "…) from --model");
-            }
-            return stamped;
-        }
+        if (recorded == null) return d.withBaseModel(base);
         String here = base.identity(d.weights().keySet());
         if (!here.equals(recorded)) {
             String msg = "delta " + input + " was trained on another base model (sha256 " + recorded.substring(0, 12)
                     + "…, this model " + here.substring(0, 12) + "…)";
-            boolean mixesBase = d.hasLowRank() && format != DeltaFormat.CD4J;
             if (mixesBase && !force) {
-                throw new IllegalArgumentException(msg + "; its low-rank weights would be expanded with this model's"
-                        + " weights; pass --force to convert it anyway");
+                throw new IllegalArgumentException(msg + "; its weights would be combined with this model's;"
+                        + " pass --force to convert it anyway");
             }
             System.err.println("warning: " + msg);
         }
@@ -121,7 +199,7 @@ public final class ConvertCommand implements Callable<Integer> {
             if (f == DeltaFormat.COMPVIS) throw new IllegalArgumentException("cd4j reads CompVis deltas but does not write them");
             return f;
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--to " + e.getMessage());
+            throw new UsageException("--to " + e.getMessage() + "; or webui, single-file");
         }
     }
 }

@@ -7,6 +7,7 @@ import org.cd4j.concept.RunOptions;
 import org.cd4j.concept.TrainConfig;
 import org.cd4j.concept.TrainListener;
 import org.cd4j.concept.Trainer;
+import org.cd4j.io.AtomicFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.OptionSpec;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code cd4j train}: Custom Diffusion fine-tuning with the reference trainers' flags
@@ -184,16 +184,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (earlier) {
             for (String f : List.of("metrics.jsonl", Trainer.DELTA, "config.json", Trainer.SUMMARY)) Files.deleteIfExists(out.resolve(f));
-            for (String d : List.of("checkpoints", "validation")) deleteTree(out.resolve(d));
+            for (String d : List.of("checkpoints", "validation")) AtomicFiles.deleteTree(out.resolve(d));
         }
         return null;
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
-        }
     }
 
     /** Sets every option not given on the command line from the JSON file (keys are the flag names). */

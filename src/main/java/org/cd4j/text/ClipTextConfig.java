@@ -99,17 +99,25 @@ public record ClipTextConfig(int hiddenSize, int intermediateSize, int numHidden
         } catch (IOException e) {
             throw new IllegalArgumentException(file + " is not valid JSON: " + e.getMessage(), e);
         }
-        if (root == null || !root.isObject()) throw new IllegalArgumentException(file + " does not hold a JSON object");
+        return fromJson(root, file.toString());
+    }
+
+    /**
+     * Builds a config from parsed {@code config.json} contents; {@code source} names them in
+     * messages. Same rules as {@link #load}.
+     */
+    public static ClipTextConfig fromJson(JsonNode root, String source) {
+        if (root == null || !root.isObject()) throw new IllegalArgumentException(source + " does not hold a JSON object");
         JsonNode type = root.get("model_type");
         if (type != null && !type.isNull() && !"clip_text_model".equals(type.asText())) {
-            throw new IllegalArgumentException(file + ": model_type '" + type.asText()
+            throw new IllegalArgumentException(source + ": model_type '" + type.asText()
                     + "' is not a CLIP text model (expected 'clip_text_model'; cd4j supports CLIP text encoders only)");
         }
         JsonNode arch = root.get("architectures");
         if (arch != null && arch.isArray()) {
             for (JsonNode a : arch) {
                 if (!ARCHITECTURES.contains(a.asText())) {
-                    throw new IllegalArgumentException(file + ": architecture '" + a.asText()
+                    throw new IllegalArgumentException(source + ": architecture '" + a.asText()
                             + "' is not supported (expected CLIPTextModel or CLIPTextModelWithProjection)");
                 }
             }
@@ -130,7 +138,7 @@ public record ClipTextConfig(int hiddenSize, int intermediateSize, int numHidden
                     JsonFields.integer(root, "pad_token_id", (int) d.padTokenId()),
                     JsonFields.integer(root, "projection_dim", d.projectionDim()));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }
     }
 }

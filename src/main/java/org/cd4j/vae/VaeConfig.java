@@ -120,7 +120,15 @@ public record VaeConfig(int inChannels, int outChannels, int latentChannels, Lis
         } catch (IOException e) {
             throw new IllegalArgumentException(file + " is not valid JSON: " + e.getMessage(), e);
         }
-        if (root == null || !root.isObject()) throw new IllegalArgumentException(file + " does not hold a JSON object");
+        return fromJson(root, file.toString());
+    }
+
+    /**
+     * Builds a config from parsed {@code config.json} contents; {@code source} names them in
+     * messages. Same rules as {@link #load}.
+     */
+    public static VaeConfig fromJson(JsonNode root, String source) {
+        if (root == null || !root.isObject()) throw new IllegalArgumentException(source + " does not hold a JSON object");
         try {
             JsonNode cls = root.get("_class_name");
             if (cls != null && !cls.isNull() && !"AutoencoderKL".equals(cls.asText())) {
@@ -145,7 +153,7 @@ public record VaeConfig(int inChannels, int outChannels, int latentChannels, Lis
                     JsonFields.bool(root, "force_upcast", true),
                     JsonFields.bool(root, "mid_block_add_attention", true));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }
     }
 

@@ -126,9 +126,6 @@ public final class Workdir {
 
     /** Deletes a folder tree (no link is followed: {@code Files.walk} does not follow them by default). */
     public static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
-        try (var walk = Files.walk(p)) {
-            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
-        }
+        org.cd4j.io.AtomicFiles.deleteTree(p);
     }
 }

@@ -89,9 +89,9 @@ class ConvertCommandTest {
 
     @Test
     void badInput() throws Exception {
-        assertThat(run("convert", "--model", model.toString(), "--input", diffusers.toString(), "--to", "webui",
+        assertThat(run("convert", "--model", model.toString(), "--input", diffusers.toString(), "--to", "onnx",
                 "--output", tmp.resolve("o").toString())).isEqualTo(2);
-        assertThat(err).contains("--to unknown delta format 'webui'");
+        assertThat(err).contains("--to unknown delta format 'onnx'");
         assertThat(run("convert", "--model", model.toString(), "--input", diffusers.resolve("<new1>.bin").toString(),
                 "--to", "cd4j", "--output", tmp.resolve("o.cd4j.safetensors").toString())).isEqualTo(1);
         assertThat(err).contains("is a token-embedding file, not a delta").doesNotContain("at org.cd4j");

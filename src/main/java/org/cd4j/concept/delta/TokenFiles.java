@@ -205,4 +205,21 @@ public final class TokenFiles {
         TorchPickleWriter.write(f.get(0), dict, overwrite);
         SafetensorsWriter.write(f.get(1), Map.of(token, row), Map.of("format", "pt"), overwrite);
     }
+
+    /** The AUTOMATIC1111 embedding file {@link #writeA1111} writes for a token. */
+    static Path a1111File(Path dir, String token) {
+        checkFileName(token);
+        return dir.resolve(token + ".safetensors");
+    }
+
+    /**
+     * Writes an AUTOMATIC1111 textual-inversion embedding: {@code <token>.safetensors} holding one
+     * tensor {@code emb_params} (1, D), the layout A1111 reads as a one-vector embedding (it takes
+     * the file's only tensor) and names after the file, so the token typed in a prompt is the file
+     * name.
+     */
+    static void writeA1111(Path dir, String token, Tensor row, boolean overwrite) throws IOException {
+        SafetensorsWriter.write(a1111File(dir, token), Map.of("emb_params", row.reshape(1, row.size(0))),
+                Map.of("format", "pt"), overwrite);
+    }
 }
