@@ -89,9 +89,16 @@ public final class ModelSource {
             refuseHubFlags(options, model, "a folder");
             return new Resolved(path, path.toAbsolutePath().normalize().toString());
         }
+        if (path != null && Files.isRegularFile(path) && isCheckpointName(path)) {
+            // a single-file checkpoint from a model site: converted once into a cached diffusers folder
+            refuseHubFlags(options, model, "a single-file checkpoint");
+            return new Resolved(org.cd4j.ldm.SingleFileModel.materialize(path, options.modelConfig(), singleFileCache()),
+                    path.toAbsolutePath().normalize().toString());
+        }
         if (path != null && Files.exists(path)) {
             throw new BadModelException("--model " + model + " is a file; it takes a diffusers Stable Diffusion folder"
-                    + " (model_index.json, unet/, vae/ …) or a hub id such as runwayml/stable-diffusion-v1-5");
+                    + " (model_index.json, unet/, vae/ …), a single-file .ckpt/.safetensors checkpoint"
+                    + " or a hub id such as runwayml/stable-diffusion-v1-5");
         }
         Optional<RepoId> repo = RepoId.parse(model);
         if (repo.isEmpty()) {
@@ -100,6 +107,18 @@ public final class ModelSource {
         }
         if (options.modelConfig() != null) throw new BadModelException("--model-config applies to single-file checkpoints, not to hub ids");
         return fromHub(repo.get(), options, hub, listener);
+    }
+
+    private static boolean isCheckpointName(Path p) {
+        String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return n.endsWith(".ckpt") || n.endsWith(".safetensors");
+    }
+
+    /** Where converted single files live: {@code $CD4J_HOME/cache/single-file}, else {@code ~/.cache/cd4j/single-file}. */
+    private static Path singleFileCache() {
+        String home = System.getenv("CD4J_HOME");
+        Path root = home != null && !home.isBlank() ? Path.of(home, "cache") : Path.of(System.getProperty("user.home"), ".cache", "cd4j");
+        return root.resolve("single-file");
     }
 
     private static Resolved fromHub(RepoId repo, Options o, HubSettings hub, DownloadListener listener) throws IOException {

@@ -47,6 +47,27 @@ class ConvertModelCliTest {
     }
 
     @Test
+    void aSingleFileIsAModelEverywhereAFolderIs() throws Exception {
+        Path file = tmp.resolve("tiny.safetensors");
+        assertThat(run("convert", "--to", "single-file", "--input", base.toString(), "--output", file.toString())).isZero();
+        Path a = tmp.resolve("a.safetensors"), b = tmp.resolve("b.safetensors");
+        String[] common = {"--prompt", "a photo of a cat", "--seed", "1", "--steps", "2", "--height", "32", "--width", "32"};
+        assertThat(run(concat(new String[]{"generate", "--model", base.toString(), "--save-tensor", a.toString(),
+                "--output", tmp.resolve("a.png").toString()}, common))).isZero();
+        assertThat(run(concat(new String[]{"generate", "--model", file.toString(), "--save-tensor", b.toString(),
+                "--output", tmp.resolve("b.png").toString()}, common))).as(last.err()).isZero();
+        try (var fa = org.cd4j.io.SafetensorsFile.open(a); var fb = org.cd4j.io.SafetensorsFile.open(b)) {
+            assertThat(org.cd4j.nn.Tensors.maxAbsDiff(fa.tensor("images"), fb.tensor("images"))).isLessThanOrEqualTo(1e-6);
+        }
+    }
+
+    private static String[] concat(String[] x, String[] y) {
+        String[] out = java.util.Arrays.copyOf(x, x.length + y.length);
+        System.arraycopy(y, 0, out, x.length, y.length);
+        return out;
+    }
+
+    @Test
     void folderToSingleFileAndBack() throws Exception {
         Path file = tmp.resolve("tiny.safetensors");
         assertThat(run("convert", "--to", "single-file", "--input", base.toString(), "--output", file.toString())).isZero();
