@@ -2,7 +2,6 @@ package org.cd4j.cli;
 
 import org.cd4j.demo.ConceptEvaluation;
 import org.cd4j.demo.Demo;
-import org.cd4j.pretrain.MiniModel;
 import org.cd4j.world.Concept;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,35 +23,24 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "DIR", description = "A new folder for the demo (default: ./cd4j-demo, -2, -3 …).")
     Path output;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "Base model (default: the mini model shipped with cd4j).")
-    Path model;
 
-    @Option(names = "--max-train-steps", paramLabel = "N", description = "Fine-tuning steps per concept (default: ${DEFAULT-VALUE}).")
-    int steps = 150;
 
-    @Option(names = "--seed", paramLabel = "N", description = "Seed of training and sampling (default: ${DEFAULT-VALUE}).")
-    long seed = 0;
 
-    @Option(names = "--num-images", paramLabel = "N", description = "Pictures per prompt (default: ${DEFAULT-VALUE}).")
-    int seeds = 4;
+    @picocli.CommandLine.Mixin
+    WorldRunOptions run;
 
     @Option(names = "--verbose", description = "Print stack traces on errors.")
     boolean verbose;
 
     @Override
     public Integer call() throws Exception {
-        if (steps < 1) throw new UsageException("--max-train-steps must be at least 1, got " + steps);
-        if (seeds < 1) throw new UsageException("--num-images must be at least 1, got " + seeds);
+        run.check(1);
         Path out = output != null ? output : freshFolder(Path.of("cd4j-demo"));
-        if (output != null && Files.exists(output)) {
-            try (var s = Files.list(output)) {
-                if (s.findAny().isPresent()) throw new UsageException("--output " + output + " exists and is not empty; choose a new folder");
-            }
-        }
-        Path base = model != null ? model : MiniModel.folder();
+        if (output != null) WorldRunOptions.requireEmpty(output);
+        Path base = run.baseModel();
         long t0 = System.nanoTime();
         System.err.println("cd4j demo: base model " + base + ", writing to " + out.toAbsolutePath());
-        Demo.Result r = new Demo(base, out, steps, seed, seeds).run(System.err::println);
+        Demo.Result r = new Demo(base, out, run.steps, run.seed, run.seeds).run(System.err::println);
         System.err.printf(Locale.ROOT, "done in %.0f s%n", (System.nanoTime() - t0) / 1e9);
         for (Map.Entry<String, Map<Concept, ConceptEvaluation>> m : r.scores().entrySet()) {
             for (Map.Entry<Concept, ConceptEvaluation> e : m.getValue().entrySet()) {
