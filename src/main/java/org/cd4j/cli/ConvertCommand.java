@@ -76,7 +76,14 @@ public final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String target = to.toLowerCase(Locale.ROOT);
-        if (target.equals("single-file")) return toSingleFile();
+        boolean modelFile = target.equals("single-file") || target.equals("diffusers") && model == null;
+        if (modelFile && (modelOptions.revision != null || modelOptions.variant != null)) {
+            throw new UsageException("--revision and --variant apply to a hub id as --model, not to --to " + to + " without --model");
+        }
+        if (target.equals("single-file")) {
+            if (model != null) throw new UsageException("--model does not apply to --to single-file: the folder to write is --input");
+            return toSingleFile();
+        }
         if (target.equals("diffusers") && model == null) return toFolder();
         if (modelConfig != null) throw new UsageException("--model-config applies to a single-file model (--to diffusers without --model)");
         if (model == null) {

@@ -116,6 +116,12 @@ class ConvertModelCliTest {
         assertThat(run("convert", "--to", "single-file", "--input", base.toString(), "--output", tmp.resolve("o.ckpt").toString()))
                 .isEqualTo(2);
         assertThat(last.err()).contains("is written as .safetensors");
+        assertThat(run("convert", "--to", "single-file", "--model", base.toString(), "--input", base.toString(),
+                "--output", tmp.resolve("p.safetensors").toString())).isEqualTo(2);
+        assertThat(last.err()).contains("--model does not apply to --to single-file");
+        assertThat(run("convert", "--to", "diffusers", "--variant", "fp16", "--input", file.toString(),
+                "--output", tmp.resolve("q").toString())).isEqualTo(2);
+        assertThat(last.err()).contains("--revision and --variant apply to a hub id");
         assertThat(run("convert", "--to", "webui", "--input", delta.toString(), "--output", tmp.resolve("w.safetensors").toString()))
                 .isEqualTo(2);
         assertThat(last.err()).contains("--model DIR is required");
