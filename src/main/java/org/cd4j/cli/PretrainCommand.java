@@ -66,8 +66,13 @@ public final class PretrainCommand implements Callable<Integer> {
     int checkpointEvery = D.checkpointEvery();
 
     @Option(names = "--restart-steps", paramLabel = "N",
-            description = "Diffusion steps of a second cosine cycle at half the peak rate, continuing the first (default: ${DEFAULT-VALUE}).")
+            description = "Diffusion steps of each cosine cycle at half the peak rate that continues the first (default: ${DEFAULT-VALUE}).")
     int restartSteps = D.restartSteps();
+
+    @Option(names = "--restarts", paramLabel = "N",
+            description = "How many such cycles follow the first; raise it on a finished --output to train it further, "
+                    + "with the same result as a run that asked for them from the start (default: ${DEFAULT-VALUE}).")
+    int restarts = D.restarts();
 
     @Option(names = "--log-every", paramLabel = "N", description = "Steps between progress lines (default: ${DEFAULT-VALUE}).")
     int logEvery = 50;
@@ -85,7 +90,7 @@ public final class PretrainCommand implements Callable<Integer> {
         PretrainConfig cfg;
         try {
             cfg = new PretrainConfig(output, seed, vaeSteps, vaeBatch, vaeCrop, vaeLr, datasetSize, steps, batch, lr, warmup,
-                    captionDropout, emaDecay, maxGradNorm, checkpointEvery, restartSteps);
+                    captionDropout, emaDecay, maxGradNorm, checkpointEvery, restartSteps, restarts);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

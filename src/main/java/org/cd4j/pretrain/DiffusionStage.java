@@ -68,7 +68,9 @@ final class DiffusionStage {
         LrSchedule first = new LrSchedule("cosine", cfg.lr(), cfg.warmupSteps(), cfg.steps());
         LrSchedule restart = cfg.restartSteps() == 0 ? null
                 : new LrSchedule("cosine", cfg.lr() / 2, Math.min(cfg.warmupSteps(), cfg.restartSteps() / 10), cfg.restartSteps());
-        java.util.function.IntToDoubleFunction lr = s -> s < cfg.steps() ? first.at(s) : restart.at(s - cfg.steps());
+        // every restart cycle has the same schedule, so adding cycles to a finished run changes none before
+        java.util.function.IntToDoubleFunction lr = s -> s < cfg.steps() ? first.at(s)
+                : restart.at((s - cfg.steps()) % cfg.restartSteps());
         long started = System.nanoTime();
         int firstStep = state.step();
         while (state.step() < cfg.totalSteps()) {
@@ -101,7 +103,9 @@ final class DiffusionStage {
             ObjectNode r = metrics.record().put("stage", NAME).put("step", state.step()).put("loss", loss).put("lr", lr.applyAsDouble(step));
             metrics.write(r);
             listener.step(NAME, state.step(), cfg.totalSteps(), loss, (System.nanoTime() - started) / 1e9 / (state.step() - firstStep));
-            if (state.step() % cfg.checkpointEvery() == 0 || state.step() == cfg.steps() || state.step() == cfg.totalSteps()) {
+            boolean cycleEnd = state.step() == cfg.steps()
+                    || state.step() > cfg.steps() && (state.step() - cfg.steps()) % cfg.restartSteps() == 0;
+            if (state.step() % cfg.checkpointEvery() == 0 || cycleEnd) {
                 state.save(checkpoints);
             }
         }

@@ -23,13 +23,15 @@ import java.nio.file.Path;
  * @param emaDecay       decay of the exponential moving average of the weights that is shipped
  * @param maxGradNorm    gradient clipping threshold
  * @param checkpointEvery steps between checkpoints (both stages)
- * @param restartSteps   diffusion steps of a second cosine cycle at half the peak rate after the first
- *                       (a warm restart: continues the weights, moments and average of step {@code steps})
+ * @param restartSteps   diffusion steps of each further cosine cycle at half the peak rate after the first
+ *                       (a warm restart: continues the weights, moments and average of the step before)
+ * @param restarts       how many such cycles follow the first; a finished run may be extended by more
+ *                       (the result equals a run made with that many from the start)
  */
 public record PretrainConfig(Path output, long seed, int vaeSteps, int vaeBatch, int vaeCrop, double vaeLr,
                              int datasetSize, int steps, int batch, double lr, int warmupSteps,
                              double captionDropout, double emaDecay, double maxGradNorm, int checkpointEvery,
-                             int restartSteps) {
+                             int restartSteps, int restarts) {
     public PretrainConfig {
         if (output == null) throw new IllegalArgumentException("--output is required");
         positive("--vae-steps", vaeSteps);
@@ -45,11 +47,18 @@ public record PretrainConfig(Path output, long seed, int vaeSteps, int vaeBatch,
         if (!(maxGradNorm > 0)) throw new IllegalArgumentException("--max-grad-norm must be positive");
         positive("--checkpointing-steps", checkpointEvery);
         if (restartSteps < 0) throw new IllegalArgumentException("--restart-steps must be >= 0, got " + restartSteps);
+        if (restarts < 0) throw new IllegalArgumentException("--restarts must be >= 0, got " + restarts);
     }
 
-    /** All diffusion steps: the first cycle and the restart. */
+    /** All diffusion steps: the first cycle and the restarts. */
     public int totalSteps() {
-        return steps + restartSteps;
+        return steps + restarts * restartSteps;
+    }
+
+    /** The same settings with {@code n} restart cycles. */
+    public PretrainConfig withRestarts(int n) {
+        return new PretrainConfig(output, seed, vaeSteps, vaeBatch, vaeCrop, vaeLr, datasetSize, steps, batch, lr,
+                warmupSteps, captionDropout, emaDecay, maxGradNorm, checkpointEvery, restartSteps, n);
     }
 
     private static void positive(String flag, int v) {
@@ -58,6 +67,6 @@ public record PretrainConfig(Path output, long seed, int vaeSteps, int vaeBatch,
 
     /** The settings the shipped mini model was made with (see docs/QUALITY.md). */
     public static PretrainConfig defaults(Path output) {
-        return new PretrainConfig(output, 0, 1400, 32, 32, 1.5e-3, 6000, 3000, 32, 8e-4, 200, 0.1, 0.999, 1.0, 250, 2000);
+        return new PretrainConfig(output, 0, 1400, 32, 32, 1.5e-3, 6000, 3000, 32, 8e-4, 200, 0.1, 0.999, 1.0, 250, 2000, 1);
     }
 }

@@ -114,12 +114,27 @@ public final class Pretrainer {
                 .put("warmup_steps", cfg.warmupSteps()).put("caption_dropout", cfg.captionDropout())
                 .put("ema_decay", cfg.emaDecay()).put("max_grad_norm", cfg.maxGradNorm())
                 .put("checkpointing_steps", cfg.checkpointEvery()).put("restart_steps", cfg.restartSteps());
+        o.put("restarts", cfg.restarts());
         String mine = JSON.writeValueAsString(o);
         if (Files.isRegularFile(settings)) {
-            String theirs = Files.readString(settings);
-            if (!JSON.readTree(theirs).equals(JSON.readTree(mine))) {
+            com.fasterxml.jackson.databind.node.ObjectNode theirs = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(Files.readString(settings));
+            // runs from before restart cycles could be counted had exactly one
+            int done = theirs.has("restarts") ? theirs.remove("restarts").asInt() : 1;
+            // compared as parsed, so number types match
+            com.fasterxml.jackson.databind.node.ObjectNode rest = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(mine);
+            rest.remove("restarts");
+            if (!theirs.equals(rest)) {
                 throw new IllegalArgumentException(out + " holds a pretraining run with other settings (" + settings
                         + "); use another --output or the same settings to resume");
+            }
+            if (cfg.restarts() < done) {
+                throw new IllegalArgumentException(out + " holds a pretraining run with --restarts " + done
+                        + "; it can be extended with more restart cycles, not shortened (asked for " + cfg.restarts() + ")");
+            }
+            if (cfg.restarts() > done) {
+                listener.message("extending " + out + " from " + done + " to " + cfg.restarts() + " restart cycles");
+                byte[] bytes = mine.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                AtomicFiles.write(settings, true, w -> w.write(bytes));
             }
             return;
         }

@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class PretrainerTest {
     private static PretrainConfig tiny(Path out) {
-        return new PretrainConfig(out, 3, 4, 2, 32, 1e-3, 8, 4, 2, 1e-3, 1, 0.25, 0.9, 1.0, 2, 2);
+        return new PretrainConfig(out, 3, 4, 2, 32, 1e-3, 8, 4, 2, 1e-3, 1, 0.25, 0.9, 1.0, 2, 2, 1);
     }
 
     @Test
@@ -41,6 +41,24 @@ class PretrainerTest {
         Files.delete(b.resolve("pretrain/checkpoints/diffusion-6.safetensors")); // resumes at 4: the warm restart's start
         new Pretrainer(tiny(b), PretrainListener.SILENT).run();
 
+        assertSameWeights(a, b);
+    }
+
+    @Test
+    void aFinishedRunExtendedByRestartCyclesEqualsOneThatAskedForThemFirst(@TempDir Path tmp) throws Exception {
+        Path direct = new Pretrainer(tiny(tmp.resolve("direct")).withRestarts(3), PretrainListener.SILENT).run();
+        Path extended = tmp.resolve("extended");
+        new Pretrainer(tiny(extended), PretrainListener.SILENT).run();
+        new Pretrainer(tiny(extended).withRestarts(3), PretrainListener.SILENT).run();
+        assertSameWeights(direct, extended);
+        assertThat(extended.resolve("pretrain/pretrain.json")).content().contains("\"restarts\" : 3");
+        assertThat(extended.resolve("pretrain/checkpoints/diffusion-10.safetensors")).isRegularFile();
+
+        assertThatThrownBy(() -> new Pretrainer(tiny(extended), PretrainListener.SILENT).run())
+                .hasMessageContaining("--restarts 3").hasMessageContaining("not shortened");
+    }
+
+    private static void assertSameWeights(Path a, Path b) throws Exception {
         for (String w : new String[]{"unet/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors",
                 "vae/diffusion_pytorch_model.safetensors"}) {
             try (SafetensorsFile fa = SafetensorsFile.open(a.resolve(w)); SafetensorsFile fb = SafetensorsFile.open(b.resolve(w))) {
