@@ -35,6 +35,9 @@ final class ModelOptions {
     /** Like {@link #resolve(String)}, for only some parts of the pipeline (e.g. the tokenizer). */
     ModelSource.Resolved resolve(String model, Set<String> parts) throws IOException {
         if (model == null) {
+            if (revision != null || variant != null) {
+                throw new UsageException((revision != null ? "--revision" : "--variant") + " needs a hub id as --model (e.g. --model runwayml/stable-diffusion-v1-5)");
+            }
             // no --model: the mini model cd4j ships (unpacked into its cache on first use)
             return new ModelSource.Resolved(org.cd4j.pretrain.MiniModel.folder(), "cd4j mini model");
         }

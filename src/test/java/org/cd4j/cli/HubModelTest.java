@@ -147,6 +147,9 @@ class HubModelTest {
         CliRun flag = generate(env(), Fixtures.tinySd1().toString(), "x", "--revision", "v1");
         assertThat(flag.code()).isEqualTo(2);
         assertThat(flag.err()).contains("--revision does not apply").contains("is a folder");
+        CliRun noModel = CliRun.with(env(), "generate", "--prompt", "x", "--variant", "fp16", "--output", tmp.resolve("y.png").toString());
+        assertThat(noModel.code()).isEqualTo(2);
+        assertThat(noModel.err()).contains("--variant needs a hub id as --model");
         assertThat(hub.requests()).isEmpty();
     }
 
