@@ -58,12 +58,6 @@ public final class ConvertCommand implements Callable<Integer> {
             description = "Output file (cd4j: *.cd4j.safetensors, adobe: *.bin, webui and single-file: *.safetensors) or folder (diffusers).")
     Path output;
 
-    @Option(names = "--model-config", paramLabel = "FILE",
-            description = "For a single file to a folder: what the weights cannot tell, as JSON, e.g. "
-                    + "{\"prediction_type\": \"v_prediction\", \"upcast_attention\": true}, or an LDM .yaml such as "
-                    + "v2-inference-v.yaml (default: <checkpoint name>.yaml beside the file, if any; see the README).")
-    Path modelConfig;
-
     @Option(names = "--overwrite", description = "Replace existing output files.")
     boolean overwrite;
 
@@ -85,7 +79,6 @@ public final class ConvertCommand implements Callable<Integer> {
             return toSingleFile();
         }
         if (target.equals("diffusers") && model == null) return toFolder();
-        if (modelConfig != null) throw new UsageException("--model-config applies to a single-file model (--to diffusers without --model)");
         if (model == null) {
             throw new UsageException("--model DIR is required to convert a delta (--to " + to + "); a single-file model"
                     + " becomes a folder with --to diffusers and no --model");
@@ -104,7 +97,7 @@ public final class ConvertCommand implements Callable<Integer> {
                 throw new UsageException("--output " + output + " exists and is not a model folder; choose a new folder");
             }
         }
-        List<String> notes = SingleFileModel.convert(input, modelConfig, output, overwrite);
+        List<String> notes = SingleFileModel.convert(input, modelOptions.modelConfig, output, overwrite);
         notes.forEach(n -> System.err.println("note: " + n));
         System.out.println(output);
         System.err.println("converted " + input + " to the diffusers folder " + output);

@@ -10,11 +10,14 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * Hub downloads on the terminal: a live bar per file when stderr is a console, otherwise one line
- * when a file starts and one when it is done, so that logs stay readable.
+ * Hub downloads on the terminal: a live bar per file when stderr is a console, otherwise a line
+ * per file done (and one when a large file starts), so that logs stay readable.
  */
 final class DownloadProgress implements DownloadListener, AutoCloseable {
+    /** Files at least this large get a line when they start, in a log. */
+    private static final long LARGE = 10_000_000;
     private final PrintStream log;
+    private final java.util.Map<String, Long> sizes = new java.util.HashMap<>();
     private ProgressBar bar;
 
     DownloadProgress(PrintStream log) {
@@ -24,10 +27,13 @@ final class DownloadProgress implements DownloadListener, AutoCloseable {
     @Override
     public void started(String path, long size, long resumed) {
         close();
-        String what = String.format(Locale.ROOT, "downloading %s (%s)%s", path, megabytes(size),
-                resumed > 0 ? ", resuming at " + megabytes(resumed) : "");
         if (System.console() == null) {
-            log.println(what);
+            // A log gets a line when a large file starts (it may take minutes) and one when each file is done.
+            if (size >= LARGE || resumed > 0) {
+                log.println(String.format(Locale.ROOT, "downloading %s (%s)%s", path, megabytes(size),
+                        resumed > 0 ? ", resuming at " + megabytes(resumed) : ""));
+            }
+            sizes.put(path, size);
             return;
         }
         bar = new ProgressBarBuilder().setTaskName(shortName(path)).setInitialMax(size).startsFrom(resumed, java.time.Duration.ZERO)
@@ -45,7 +51,7 @@ final class DownloadProgress implements DownloadListener, AutoCloseable {
         if (bar != null) {
             close();
         } else {
-            log.println("downloaded " + path);
+            log.println("downloaded " + path + " (" + megabytes(sizes.getOrDefault(path, 0L)) + ")");
         }
     }
 

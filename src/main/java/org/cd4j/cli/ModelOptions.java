@@ -4,10 +4,13 @@ import org.cd4j.hub.HubException;
 import org.cd4j.hub.HubSettings;
 import org.cd4j.hub.StableDiffusionFiles;
 import org.cd4j.pipeline.ModelSource;
+import org.cd4j.pretrain.MiniModel;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -27,6 +30,12 @@ final class ModelOptions {
             description = "With a hub id as --model: download the weights of this variant, e.g. fp16 (half the size).")
     String variant;
 
+    @Option(names = "--model-config", paramLabel = "FILE",
+            description = "With a single-file checkpoint (as --model, or as convert's --input): what its weights cannot tell,"
+                    + " as JSON, e.g. {\"prediction_type\": \"v_prediction\", \"upcast_attention\": true}, or an LDM .yaml such as"
+                    + " v2-inference-v.yaml (default: <checkpoint name>.yaml beside the file, if any; see the README).")
+    Path modelConfig;
+
     /** The whole pipeline that {@code model} names, downloaded if it is a hub id not yet in the cache. */
     ModelSource.Resolved resolve(String model) throws IOException {
         return resolve(model, Set.copyOf(StableDiffusionFiles.PARTS));
@@ -35,17 +44,23 @@ final class ModelOptions {
     /** Like {@link #resolve(String)}, for only some parts of the pipeline (e.g. the tokenizer). */
     ModelSource.Resolved resolve(String model, Set<String> parts) throws IOException {
         if (model == null) {
-            // no --model: the mini model cd4j ships (unpacked into its cache on first use)
-            return new ModelSource.Resolved(org.cd4j.pretrain.MiniModel.folder(), "cd4j mini model");
+            if (revision != null || variant != null) {
+                throw new UsageException((revision != null ? "--revision" : "--variant") + " needs a hub id as --model (e.g. --model runwayml/stable-diffusion-v1-5)");
+            }
+            if (modelConfig != null) throw new UsageException("--model-config needs a single-file checkpoint as --model");
         }
+        Map<String, String> env = ((Main) mixee.root().userObject()).env();
+        Path cache = MiniModel.defaultCache(env);
+        // no --model: the mini model cd4j ships (unpacked into its cache on first use)
+        if (model == null) return new ModelSource.Resolved(MiniModel.folder(cache), "cd4j mini model");
         HubSettings hub;
         try {
-            hub = HubSettings.fromEnvironment(((Main) mixee.root().userObject()).env());
+            hub = HubSettings.fromEnvironment(env);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
         try (DownloadProgress progress = new DownloadProgress(System.err)) {
-            return ModelSource.resolve(model, new ModelSource.Options(revision, variant, null, parts), hub, progress);
+            return ModelSource.resolve(model, new ModelSource.Options(revision, variant, modelConfig, parts), hub, cache, progress);
         } catch (ModelSource.BadModelException e) {
             throw new UsageException(e.getMessage());
         } catch (HubException e) {

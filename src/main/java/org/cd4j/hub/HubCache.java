@@ -1,15 +1,23 @@
 package org.cd4j.hub;
 
+import java.io.Closeable;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -22,11 +30,15 @@ import java.util.stream.Stream;
  *     blobs/{etag}.incomplete           a download in progress, resumed from its length
  *     refs/{revision}                   the commit a branch or tag pointed to (no newline)
  *     snapshots/{commit}/{path}         relative symlinks into ../blobs, one tree per commit
+ * {cacheDir}/.locks/models--{org}--{name}/{etag}.lock   held while a blob is downloaded
+ * {cacheDir}/CACHEDIR.TAG               tells backup tools to skip the cache
  * </pre>
  */
 public final class HubCache {
     private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
     private static final Pattern ETAG = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+
+    private static final Map<Path, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
 
     private final Path root;
 
@@ -63,6 +75,59 @@ public final class HubCache {
     public Path incomplete(RepoId repo, String etag) {
         Path b = blob(repo, etag);
         return b.resolveSibling(b.getFileName() + ".incomplete");
+    }
+
+    /**
+     * Holds {@code .locks/models--org--name/{etag}.lock} (huggingface_hub's lock file) while a blob
+     * is downloaded, so that two cd4j processes never append to the same {@code .incomplete} file.
+     * Where the file system has no locks, nothing is held: a clash then costs a hash mismatch at worst.
+     */
+    public Closeable lock(RepoId repo, String etag) throws IOException {
+        Path file = root.resolve(".locks").resolve(repo.cacheFolderName()).resolve(blob(repo, etag).getFileName() + ".lock");
+        // File locks are per process: threads of this one queue on a lock of their own first.
+        ReentrantLock local = IN_PROCESS.computeIfAbsent(file, f -> new ReentrantLock());
+        local.lock();
+        FileChannel ch = null;
+        FileLock held = null;
+        try {
+            Files.createDirectories(file.getParent());
+            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            held = ch.lock();
+        } catch (IOException | OverlappingFileLockException e) {
+            if (ch != null) ch.close();
+            ch = null;
+        }
+        FileChannel channel = ch;
+        FileLock lock = held;
+        return () -> {
+            try {
+                if (channel != null) {
+                    try (channel) {
+                        lock.release();
+                    }
+                }
+            } finally {
+                local.unlock();
+            }
+        };
+    }
+
+    /**
+     * Marks the cache as one ({@code CACHEDIR.TAG}, which backup tools skip), as huggingface_hub does;
+     * an existing tag is left as it is and a failure to write one is ignored.
+     */
+    public void tag() {
+        Path tag = root.resolve("CACHEDIR.TAG");
+        if (Files.exists(tag)) return;
+        try {
+            Files.createDirectories(root);
+            Files.writeString(tag, "Signature: 8a477f597d28d172789f06886806bc55\n"
+                    + "# This file is a cache directory tag (the Hugging Face hub cache, written here by cd4j).\n"
+                    + "# For information about cache directory tags, see:\n#\thttps://bford.info/cachedir/\n",
+                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            // only a courtesy to backup tools
+        }
     }
 
     /** {@code snapshots/{commit}/{path}}, refusing repository paths that would leave the snapshot. */

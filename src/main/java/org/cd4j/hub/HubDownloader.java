@@ -1,5 +1,6 @@
 package org.cd4j.hub;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,6 +57,7 @@ public final class HubDownloader {
         }
         HubClient.RepoInfo info = client.repoInfo(repo, revision);
         List<String> wanted = selector.select(info.files());
+        cache.tag();
         cache.writeRef(repo, revision, info.commit());
         for (String path : wanted) {
             Path file = fetch(repo, info.commit(), path, listener);
@@ -74,9 +76,16 @@ public final class HubDownloader {
                     + " when commit " + commit + " was asked for");
         }
         Path blob = cache.blob(repo, meta.etag());
-        if (!Files.isRegularFile(blob) || Files.size(blob) != meta.size()) {
-            client.download(repo, meta, path, cache.incomplete(repo, meta.etag()), blob, listener);
+        if (!complete(blob, meta.size())) {
+            try (Closeable lock = cache.lock(repo, meta.etag())) {
+                // Another process may have finished it while this one waited for the lock.
+                if (!complete(blob, meta.size())) client.download(repo, meta, path, cache.incomplete(repo, meta.etag()), blob, listener);
+            }
         }
         return cache.link(repo, commit, path, meta.etag());
+    }
+
+    private static boolean complete(Path blob, long size) throws IOException {
+        return Files.isRegularFile(blob) && Files.size(blob) == size;
     }
 }

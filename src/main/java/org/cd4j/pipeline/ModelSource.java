@@ -18,9 +18,10 @@ import java.util.Set;
 
 /**
  * Turns what a user passes as {@code --model} into a local diffusers folder: an existing folder
- * is itself; a hub id ({@code org/name}) is the snapshot folder in the hub cache, downloaded
- * first if needed (only the files the pipeline loads). Anything else is refused with a message
- * saying what {@code --model} accepts.
+ * is itself; a single-file {@code .ckpt}/{@code .safetensors} checkpoint is converted once into a
+ * cached folder ({@link org.cd4j.ldm.SingleFileModel}); a hub id ({@code org/name}) is the
+ * snapshot folder in the hub cache, downloaded first if needed (only the files the pipeline
+ * loads). Anything else is refused with a message saying what {@code --model} accepts.
  */
 public final class ModelSource {
     /** The branch a hub id means when no {@code --revision} is given. */
@@ -78,21 +79,23 @@ public final class ModelSource {
     /**
      * Resolves {@code model}.
      *
+     * @param cacheRoot cd4j's own cache; a single-file checkpoint is converted into {@code single-file/} there
      * @throws BadModelException    when {@code model} is neither a folder nor a hub id, or a flag does not apply
      * @throws HubException         when the hub download fails (unknown repository, network, hash …)
      * @throws IllegalArgumentException when the hub repository is not a Stable Diffusion pipeline cd4j loads
      */
-    public static Resolved resolve(String model, Options options, HubSettings hub, DownloadListener listener) throws IOException {
+    public static Resolved resolve(String model, Options options, HubSettings hub, Path cacheRoot, DownloadListener listener)
+            throws IOException {
         if (model == null || model.isBlank()) throw new BadModelException("--model must not be empty");
         Path path = asPath(model);
         if (path != null && Files.isDirectory(path)) {
-            refuseHubFlags(options, model, "a folder");
+            refuseFlags(options, model, "a folder", true);
             return new Resolved(path, path.toAbsolutePath().normalize().toString());
         }
         if (path != null && Files.isRegularFile(path) && isCheckpointName(path)) {
             // a single-file checkpoint from a model site: converted once into a cached diffusers folder
-            refuseHubFlags(options, model, "a single-file checkpoint");
-            return new Resolved(org.cd4j.ldm.SingleFileModel.materialize(path, options.modelConfig(), singleFileCache()),
+            refuseFlags(options, model, "a single-file checkpoint", false);
+            return new Resolved(org.cd4j.ldm.SingleFileModel.materialize(path, options.modelConfig(), cacheRoot.resolve("single-file")),
                     path.toAbsolutePath().normalize().toString());
         }
         if (path != null && Files.exists(path)) {
@@ -105,20 +108,15 @@ public final class ModelSource {
             throw new BadModelException("--model '" + model + "' is neither an existing folder nor a hub id of the form org/name"
                     + " (such as runwayml/stable-diffusion-v1-5)");
         }
-        if (options.modelConfig() != null) throw new BadModelException("--model-config applies to single-file checkpoints, not to hub ids");
+        if (options.modelConfig() != null) {
+            throw new BadModelException("--model-config does not apply: --model " + model + " is a hub id (it applies to single-file checkpoints)");
+        }
         return fromHub(repo.get(), options, hub, listener);
     }
 
     private static boolean isCheckpointName(Path p) {
         String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
         return n.endsWith(".ckpt") || n.endsWith(".safetensors");
-    }
-
-    /** Where converted single files live: {@code $CD4J_HOME/cache/single-file}, else {@code ~/.cache/cd4j/single-file}. */
-    private static Path singleFileCache() {
-        String home = System.getenv("CD4J_HOME");
-        Path root = home != null && !home.isBlank() ? Path.of(home, "cache") : Path.of(System.getProperty("user.home"), ".cache", "cd4j");
-        return root.resolve("single-file");
     }
 
     private static Resolved fromHub(RepoId repo, Options o, HubSettings hub, DownloadListener listener) throws IOException {
@@ -147,8 +145,10 @@ public final class ModelSource {
         return new Resolved(dir, repo + "@" + dir.getFileName());
     }
 
-    private static void refuseHubFlags(Options o, String model, String what) {
-        String flag = o.revision() != null ? "--revision" : o.variant() != null ? "--variant" : o.modelConfig() != null ? "--model-config" : null;
+    /** Refuses the hub flags, and {@code --model-config} too unless the model is a single file. */
+    private static void refuseFlags(Options o, String model, String what, boolean modelConfigToo) {
+        String flag = o.revision() != null ? "--revision" : o.variant() != null ? "--variant"
+                : modelConfigToo && o.modelConfig() != null ? "--model-config" : null;
         if (flag != null) {
             throw new BadModelException(flag + " does not apply: --model " + model + " is " + what
                     + (flag.equals("--model-config") ? " (it applies to single-file checkpoints)" : " (it applies to hub ids)"));

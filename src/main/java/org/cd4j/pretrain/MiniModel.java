@@ -49,9 +49,15 @@ public final class MiniModel {
 
     /** The default cache root: {@code $CD4J_HOME/cache}, else {@code ~/.cache/cd4j}. */
     public static Path defaultCache() {
-        String home = System.getenv("CD4J_HOME");
-        return home != null && !home.isBlank() ? Path.of(home, "cache")
-                : Path.of(System.getProperty("user.home"), ".cache", "cd4j");
+        return defaultCache(System.getenv());
+    }
+
+    /** Like {@link #defaultCache()}, reading {@code CD4J_HOME} and {@code HOME} from {@code env} (a test's own). */
+    public static Path defaultCache(Map<String, String> env) {
+        String home = env.get("CD4J_HOME");
+        if (home != null && !home.isBlank()) return Path.of(home, "cache");
+        String user = env.get("HOME");
+        return Path.of(user != null && !user.isBlank() ? user : System.getProperty("user.home"), ".cache", "cd4j");
     }
 
     /** The mini model's folder under {@code cacheRoot}, unpacked and checked on first use. */

@@ -57,7 +57,9 @@ public final class CompressJob implements JobKind {
     static String defaultModel(Services s, String delta) {
         try {
             String base = s.deltas().describe(delta).path("baseModel").asText("");
-            for (ModelRegistry.Model m : s.models().all()) if (m.id().equals(base)) return m.id();
+            for (ModelRegistry.Model m : s.models().all()) {
+                if (m.id().equals(base) || org.cd4j.pipeline.ModelFolder.displayName(m.dir()).equals(base)) return m.id(); // org/name of a hub model
+            }
         } catch (IOException | RuntimeException e) {
             // fall back to the first model
         }

@@ -61,6 +61,26 @@ class ConvertModelCliTest {
         }
     }
 
+    @Test
+    void modelConfigGoesWithASingleFileModelIntoItsCachedFolder() throws Exception {
+        Path file = tmp.resolve("tiny-v.safetensors");
+        assertThat(run("convert", "--to", "single-file", "--input", base.toString(), "--output", file.toString())).isZero();
+        Path cfg = Files.writeString(tmp.resolve("v.json"), "{\"prediction_type\": \"v_prediction\"}");
+        Map<String, String> env = Map.of("HOME", tmp.toString(), "CD4J_HOME", tmp.resolve("home").toString());
+
+        CliRun r = CliRun.with(env, "tokenize", "--model", file.toString(), "--model-config", cfg.toString(), "--prompt", "a cat");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        try (var dirs = Files.list(tmp.resolve("home/cache/single-file"))) {
+            Path folder = dirs.filter(d -> Files.isDirectory(d) && d.getFileName().toString().startsWith("tiny-v")).findFirst().orElseThrow();
+            assertThat(folder.resolve("scheduler/scheduler_config.json")).content().contains("v_prediction");
+        }
+        Path bad = Files.writeString(tmp.resolve("bad.json"), "{\"prediction_type\": \"x\"}");
+        CliRun b = CliRun.with(env, "tokenize", "--model", file.toString(), "--model-config", bad.toString(), "--prompt", "a cat");
+        assertThat(b.code()).isEqualTo(1);
+        assertThat(b.err()).contains(bad + ": prediction_type must be one of");
+    }
+
     private static String[] concat(String[] x, String[] y) {
         String[] out = java.util.Arrays.copyOf(x, x.length + y.length);
         System.arraycopy(y, 0, out, x.length, y.length);
@@ -129,7 +149,7 @@ class ConvertModelCliTest {
         assertThat(last.err()).contains("is not a file (expected a .ckpt or .safetensors checkpoint)");
         assertThat(run("convert", "--model", base.toString(), "--to", "cd4j", "--input", delta.toString(), "--model-config", "x.json",
                 "--output", tmp.resolve("d.cd4j.safetensors").toString())).isEqualTo(2);
-        assertThat(last.err()).contains("--model-config applies to a single-file model");
+        assertThat(last.err()).contains("--model-config does not apply: --model " + base + " is a folder");
         Files.createDirectories(tmp.resolve("notes"));
         Files.writeString(tmp.resolve("notes/mine.txt"), "keep");
         Path single = tmp.resolve("s.safetensors");

@@ -78,7 +78,7 @@ class HubModelTest {
     void generateDownloadsOnceThenRunsFromTheCacheAndOffline() throws IOException {
         CliRun first = generate(env(), "org/tiny", "hub");
         assertThat(first.code()).as(first.err()).isZero();
-        assertThat(first.err()).contains("downloading " + UNET);
+        assertThat(first.err()).contains("downloaded " + UNET + " (4.5 MB)");
         assertThat(maxDiff("hub", "diffusers")).isLessThanOrEqualTo(1e-3); // the image diffusers makes from the same model
         assertThat(Png.readText(tmp.resolve("hub.png"))).containsEntry("model", "org/tiny@" + commit);
         assertThat(Files.readString(tmp.resolve("hf/hub/models--org--tiny/refs/main"))).isEqualTo(commit);
@@ -89,7 +89,7 @@ class HubModelTest {
         CliRun offline = generate(env("HF_HUB_OFFLINE", "1"), "org/tiny", "offline");
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(offline.code()).as(offline.err()).isZero();
-        assertThat(again.err()).doesNotContain("downloading");
+        assertThat(again.err()).doesNotContain("downloaded");
         assertThat(hub.requests()).isEmpty();
         assertThat(maxDiff("again", "hub")).isZero();
         assertThat(maxDiff("offline", "hub")).isZero();
@@ -147,6 +147,9 @@ class HubModelTest {
         CliRun flag = generate(env(), Fixtures.tinySd1().toString(), "x", "--revision", "v1");
         assertThat(flag.code()).isEqualTo(2);
         assertThat(flag.err()).contains("--revision does not apply").contains("is a folder");
+        CliRun noModel = CliRun.with(env(), "generate", "--prompt", "x", "--variant", "fp16", "--output", tmp.resolve("y.png").toString());
+        assertThat(noModel.code()).isEqualTo(2);
+        assertThat(noModel.err()).contains("--variant needs a hub id as --model");
         assertThat(hub.requests()).isEmpty();
     }
 

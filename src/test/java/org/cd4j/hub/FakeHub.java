@@ -29,9 +29,9 @@ import java.util.stream.Stream;
  * {@code GET /api/models/{id}/revision/{rev}} with {@code sha} and {@code siblings};
  * {@code HEAD|GET /{id}/resolve/{rev}/{path}} with {@code X-Repo-Commit} and a git-sha1
  * {@code ETag} for small files, and for LFS files ({@code .safetensors}, {@code .bin}) a 302 to a
- * second server (the "CDN", another host:port) with {@code X-Linked-Etag} (sha256) and
- * {@code X-Linked-Size}; the CDN honours {@code Range} and, like a signed S3 URL, refuses
- * requests that carry an {@code Authorization} header. Errors carry the hub's
+ * second server (the "CDN", under another host name: {@code localhost}) with {@code X-Linked-Etag}
+ * (sha256) and {@code X-Linked-Size}; the CDN honours {@code Range} and, like a signed S3 URL,
+ * refuses requests that carry an {@code Authorization} header. Errors carry the hub's
  * {@code X-Error-Code}: 401 {@code RepoNotFound} without a token, 404 with one,
  * {@code RevisionNotFound}, {@code EntryNotFound}, {@code GatedRepo}. Faults can be injected: a
  * status for every request, a connection dropped after some bytes, corrupt or stalled content.
@@ -219,7 +219,8 @@ public final class FakeHub implements AutoCloseable {
             h.set("X-Linked-Etag", "\"" + sha + "\"");
             h.set("X-Linked-Size", Long.toString(content.length));
             h.set("ETag", "\"" + gitSha1(("version https://git-lfs.github.com/spec/v1\noid sha256:" + sha).getBytes(StandardCharsets.UTF_8)) + "\"");
-            h.set("Location", "http://127.0.0.1:" + cdn.getAddress().getPort() + "/blobs/" + sha + "?file=" + file.replace('/', '_') + "&sig=x");
+            // "localhost", not the hub's 127.0.0.1: another host name, as a real CDN has (clients compare names, not ports).
+            h.set("Location", "http://localhost:" + cdn.getAddress().getPort() + "/blobs/" + sha + "?file=" + file.replace('/', '_') + "&sig=x");
             ex.sendResponseHeaders(302, -1);
             return;
         }

@@ -59,8 +59,9 @@ class HubDownloaderTest {
         return b;
     }
 
+    /** Generous timeouts: tests share a loaded machine (the stall test sets its own). */
     HubSettings settings() {
-        return new HubSettings(hub.endpoint(), tmp.resolve("hub"), null, false, Duration.ofSeconds(5), Duration.ZERO);
+        return new HubSettings(hub.endpoint(), tmp.resolve("hub"), null, false, Duration.ofSeconds(30), Duration.ZERO);
     }
 
     static FileSelector pipeline() {
@@ -97,8 +98,34 @@ class HubDownloaderTest {
         try (Stream<Path> s = Files.list(repoDir().resolve("blobs"))) {
             assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".incomplete")).hasSize(expected.size());
         }
+        assertThat(tmp.resolve("hub/CACHEDIR.TAG")).content().startsWith("Signature: 8a477f597d28d172789f06886806bc55\n");
+        assertThat(tmp.resolve("hub/.locks/models--org--tiny").resolve(FakeHub.sha256(hub.files("org/tiny").get(UNET)) + ".lock")).exists();
         // Not one byte of the files the pipeline does not load.
         for (String f : EXTRA.keySet()) assertThat(hub.requestsFor(f)).as(f).isEmpty();
+    }
+
+    @Test
+    void aBlobBeingDownloadedElsewhereIsWaitedForAndNotFetchedAgain() throws Exception {
+        byte[] content = hub.files("org/tiny").get(UNET);
+        String sha = FakeHub.sha256(content);
+        HubCache cache = new HubCache(tmp.resolve("hub"));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<Path> run;
+            try (java.io.Closeable other = cache.lock(REPO, sha)) { // another download of the UNet is under way
+                run = pool.submit(() -> download(settings()));
+                long deadline = System.nanoTime() + 120_000_000_000L;
+                while (hub.requestsFor(UNET).isEmpty() && System.nanoTime() < deadline) Thread.sleep(20);
+                assertThat(hub.requestsFor(UNET)).extracting(FakeHub.Request::method).containsExactly("HEAD");
+                Thread.sleep(300);
+                assertThat(hub.requestsFor(UNET)).hasSize(1); // waiting for the lock, not downloading
+                Files.write(cache.blob(REPO, sha), content); // the other download finishes
+            }
+            assertThat(Files.readAllBytes(run.get().resolve(UNET))).isEqualTo(content);
+            assertThat(hub.requestsFor(UNET)).extracting(FakeHub.Request::server).containsExactly("hub"); // never fetched
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
@@ -261,12 +288,12 @@ class HubDownloaderTest {
         RepoId priv = new RepoId("org", "private");
         assertThatThrownBy(() -> new HubDownloader(settings()).snapshot(priv, "main", pipeline(), DownloadListener.NONE))
                 .hasMessageContaining("has no repository org/private").hasMessageContaining("set HF_TOKEN");
-        HubSettings wrong = new HubSettings(hub.endpoint(), tmp.resolve("hub"), "hf_wrong", false, Duration.ofSeconds(5), Duration.ZERO);
+        HubSettings wrong = new HubSettings(hub.endpoint(), tmp.resolve("hub"), "hf_wrong", false, Duration.ofSeconds(30), Duration.ZERO);
         assertThatThrownBy(() -> new HubDownloader(wrong).snapshot(priv, "main", pipeline(), DownloadListener.NONE))
                 .hasMessageContaining("HTTP 404").hasMessageContaining("the token in HF_TOKEN cannot read it");
         hub.clearRequests();
 
-        HubSettings token = new HubSettings(hub.endpoint(), tmp.resolve("hub"), "hf_secret", false, Duration.ofSeconds(5), Duration.ZERO);
+        HubSettings token = new HubSettings(hub.endpoint(), tmp.resolve("hub"), "hf_secret", false, Duration.ofSeconds(30), Duration.ZERO);
         Path dir = new HubDownloader(token).snapshot(priv, "main", pipeline(), DownloadListener.NONE);
 
         assertThat(dir.resolve(UNET)).exists();
