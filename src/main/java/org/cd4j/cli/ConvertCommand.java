@@ -26,9 +26,9 @@ import java.util.concurrent.Callable;
  * a checkpoint with the delta merged in, plus its tokens as embedding files). The model is needed
  * for deltas to check they fit, to map CompVis keys, to expand low-rank weights for formats that
  * store absolute ones, and to record the base-model identity in a cd4j file. A full-UNet
- * delta ({@code --freeze-model none}) stays a cd4j delta: the reference formats hold
- * cross-attention weights only. A token-only delta ({@code all}) converts to all three (diffusers:
- * its token files alone).
+ * delta ({@code --freeze-model none}) is refused by the reference formats, which hold
+ * cross-attention weights only; it stays cd4j or merges into a checkpoint ({@code --to webui}).
+ * A token-only delta ({@code all}) converts to every format (diffusers: its token files alone).
  */
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Convert a Custom Diffusion delta between the cd4j, diffusers and adobe formats, a concept to",

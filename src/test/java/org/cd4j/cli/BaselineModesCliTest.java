@@ -79,20 +79,31 @@ class BaselineModesCliTest {
     }
 
     @Test
-    void aFullUNetDeltaConvertsOnlyToCd4j() throws Exception {
+    void aFullUNetDeltaConvertsToCd4jAndWebuiOnly() throws Exception {
         for (String to : new String[]{"adobe", "diffusers"}) {
             Path o = tmp.resolve(to.equals("adobe") ? "delta.bin" : "folder");
             CliRun r = CliRun.of("convert", "--model", SD1.toString(), "--input", none.toString(), "--to", to, "--output", o.toString());
             assertThat(r.code()).isEqualTo(2);
             assertThat(r.err()).contains("--to " + to + ": the ").contains("holds only cross-attention weights")
-                    .contains("--freeze-model none").contains("can only be kept as a cd4j delta");
+                    .contains("--freeze-model none").contains("keep it as a cd4j delta");
             assertThat(o).doesNotExist();
         }
         Path copy = tmp.resolve("copy.cd4j.safetensors");
         CliRun r = CliRun.of("convert", "--model", SD1.toString(), "--input", none.toString(), "--to", "cd4j", "--output", copy.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains(", none, tokens [<new1>]");
-        assertThat(DeltaFiles.load(copy).delta().sameTensors(DeltaFiles.load(none).delta())).isTrue();
+        ConceptDelta d = DeltaFiles.load(none).delta();
+        assertThat(DeltaFiles.load(copy).delta().sameTensors(d)).isTrue();
+
+        // a full checkpoint with every UNet weight of the delta merged in, for AUTOMATIC1111
+        Path webui = tmp.resolve("a1111/concept.safetensors");
+        r = CliRun.of("convert", "--model", SD1.toString(), "--input", none.toString(), "--to", "webui", "--output", webui.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        try (SafetensorsFile f = SafetensorsFile.open(webui)) {
+            assertThat(Tensors.maxAbsDiff(f.tensor("model.diffusion_model.input_blocks.0.0.weight"),
+                    d.weights().get("conv_in.weight").full())).isZero();
+        }
+        assertThat(webui.resolveSibling("embeddings/<new1>.safetensors")).exists();
     }
 
     @Test

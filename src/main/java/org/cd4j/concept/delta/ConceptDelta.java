@@ -207,7 +207,7 @@ public final class ConceptDelta {
         if (trainMode() != TrainMode.NONE) return;
         throw new IllegalArgumentException(format + " holds only cross-attention weights, but this delta was trained with"
                 + " --freeze-model none (the full-UNet baseline: " + weights.size() + " UNet weights, " + storedElements()
-                + " values); it can only be kept as a cd4j delta (.cd4j.safetensors)");
+                + " values); keep it as a cd4j delta (.cd4j.safetensors) or merge it into a full checkpoint (--to webui)");
     }
 
     /** {@link #FULL}, {@link #LOW_RANK} or {@link #MIXED}. */
