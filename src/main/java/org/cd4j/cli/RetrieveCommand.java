@@ -57,8 +57,11 @@ public final class RetrieveCommand implements Callable<Integer> {
         Path from;
     }
 
-    @Option(names = "--model", paramLabel = "DIR", description = "With --from: the base model whose CLIP text encoder ranks the captions.")
-    Path model;
+    @Option(names = "--model", paramLabel = "DIR|FILE|ORG/NAME",
+            description = "With --from: the base model whose CLIP text encoder ranks the captions (a folder, a single-file checkpoint or a hub id).")
+    String model;
+    @CommandLine.Mixin
+    ModelOptions modelOptions;
 
     @Option(names = "--indice-name", paramLabel = "NAME", defaultValue = "laion_400m", description = "--service: the index to search (default: ${DEFAULT-VALUE}, the reference's).")
     String indiceName;
@@ -144,14 +147,14 @@ public final class RetrieveCommand implements Callable<Integer> {
         for (String f : SERVICE_ONLY) {
             if (pr.hasMatchedOption(f)) throw new UsageException(f + " applies to --service only, not to --from");
         }
-        if (model == null) throw new UsageException("--from needs --model DIR: its CLIP text encoder ranks the captions");
-        if (!Files.isDirectory(model)) throw new UsageException("--model " + model + " is not a folder");
+        // the model to train is named, not defaulted: ranking real captions needs its own text encoder
+        if (model == null) throw new UsageException("--from needs --model: the base model whose CLIP text encoder ranks the captions");
         if (!Files.isDirectory(source.from)) throw new UsageException("--from " + source.from + " is not a folder");
         if (source.from.toAbsolutePath().normalize().equals(outdir.toAbsolutePath().normalize())) {
             throw new UsageException("--from and --outdir are the same folder; write the set elsewhere");
         }
         LocalCollection c = LocalCollection.read(source.from);
-        return Retrieval.fromCollection(c, CaptionRanker.load(model), maxBytes, t, console);
+        return Retrieval.fromCollection(c, CaptionRanker.load(modelOptions.resolve(model).dir()), maxBytes, t, console);
     }
 
     /** Retrieval progress on the terminal. */

@@ -83,7 +83,7 @@ class RetrieveCommandTest {
         assertUsage(CliRun.of("retrieve", "--class-prompt", "pot", "--outdir", out.toString(), "--service", fake.serviceUrl(),
                 "--from", tmp.toString()), "mutually exclusive");
         assertUsage(CliRun.of("retrieve", "--class-prompt", "pot", "--outdir", out.toString(), "--from", POT.resolve("class").toString()),
-                "--from needs --model DIR");
+                "--from needs --model");
         assertUsage(CliRun.of("retrieve", "--class-prompt", "pot", "--outdir", out.toString(), "--from", POT.resolve("class").toString(),
                 "--model", Fixtures.tinySd1().toString(), "--indice-name", "x"), "--indice-name applies to --service only");
         assertUsage(CliRun.of("retrieve", "--class-prompt", "pot", "--outdir", out.toString(), "--from", tmp.resolve("nope").toString(),

@@ -193,7 +193,7 @@ class TrainerFeaturesTest {
     }
 
     @Test
-    void realPriorWithoutTheLayoutNamesTheFolderAndTheRetrieveCommand() {
+    void realPriorWithoutTheLayoutNamesTheFolderAndTheRetrieveCommand() throws Exception {
         Path pictures = data("pot").resolve("instance");
         TrainConfig c = cfg(tmp.resolve("out"), pictures.toString(), "photo of a <new1> pot", pictures.toString(), "pot", null,
                 "<new1>", "ktn", true, true, 2, 1, null, "no");
