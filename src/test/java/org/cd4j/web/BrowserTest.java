@@ -38,7 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the end with a loss curve and a validation picture, generate with the new delta and see the
  * picture, restart the server on the same workdir and find the job and its delta still there;
  * then retrieve real class pictures from a concept card, from a fake knn service and from the
- * server's collection, and find each finished set chosen as the concept's class pictures.
+ * server's collection, following each job's status on the card.
  * Saves a 1280×800 screenshot of every page under {@code target/screenshots/}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -253,28 +253,39 @@ class BrowserTest {
             shot("train-retrieve");
             id("concept-0-retrieve-start").click();
             WebDriverWait slow = waiting(Duration.ofMinutes(5)); // the collection job loads libtorch and the text encoder
-            slow.until(d -> d.findElement(By.id("concept-0-retrieve-status")).getText().equals("3 real pictures ready"));
-            wait.until(d -> new Select(d.findElement(By.id("concept-0-source"))).getFirstSelectedOption().getText()
-                    .equals("retrieved: wooden pot (3)"));
+            retrieved(slow, "3 real pictures ready, used as this concept’s class pictures");
+            wait.until(d -> new Select(d.findElement(By.id("concept-0-source"))).getOptions().stream()
+                    .anyMatch(o -> o.getText().equals("retrieved: wooden pot (3)")));
             assertThat(fake.queries().get(0).get("text").asText()).isEqualTo("wooden pot");
             assertThat(fake.queries().get(0).get("use_safety_model").asBoolean()).isTrue();
 
-            new Select(id("concept-0-source")).selectByValue("retrieve");
             new Select(id("concept-0-retrieve-from")).selectByValue("collection");
             wait.until(d -> d.findElement(By.id("concept-0-retrieve-collection")).isDisplayed());
             assertThat(id("concept-0-retrieve-url").isDisplayed()).isFalse();
             type("concept-0-class", "clay pot");
             type("concept-0-retrieve-count", 2);
             id("concept-0-retrieve-start").click();
-            slow.until(d -> d.findElement(By.id("concept-0-retrieve-status")).getText().equals("2 real pictures ready"));
-            wait.until(d -> new Select(d.findElement(By.id("concept-0-source"))).getFirstSelectedOption().getText()
-                    .equals("retrieved: clay pot (2)"));
+            retrieved(slow, "2 real pictures ready, used as this concept’s class pictures");
+            wait.until(d -> new Select(d.findElement(By.id("concept-0-source"))).getOptions().stream()
+                    .anyMatch(o -> o.getText().equals("retrieved: clay pot (2)")));
+            assertThat(new Select(id("concept-0-source")).getFirstSelectedOption().getAttribute("value")).isEqualTo("retrieve");
             shot("train-retrieved");
 
             open("jobs");
-            wait.until(d -> d.findElement(By.id("job-list")).getText().contains("Real class pictures"));
+            wait.until(d -> d.findElement(By.id("job-list")).getText().contains("REAL CLASS PICTURES")); // the type label is upper-cased
             driver.findElement(By.xpath("//div[contains(@class,'job-item')][.//div[text()='real class pictures: clay pot']]")).click();
             wait.until(d -> d.findElement(By.id("job-result-retrieved")).getText().startsWith("2 real class pictures are ready"));
+        }
+    }
+
+    /** Waits for the concept card's retrieval status; on a time-out says what the page and the server show. */
+    void retrieved(WebDriverWait w, String status) {
+        try {
+            w.until(d -> d.findElement(By.id("concept-0-retrieve-status")).getText().equals(status));
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("status '" + driver.findElement(By.id("concept-0-retrieve-status")).getText() + "', error '"
+                    + driver.findElement(By.id("concept-0-retrieve-error")).getText() + "', jobs "
+                    + new WebClient(server.port()).get("/api/jobs").body(), e);
         }
     }
 

@@ -34,7 +34,7 @@ export function conceptCard(index, ctx) {
     accept: 'image/*', onFiles: uploadClass});
   const classUpload = h('div', {class: 'hidden', style: 'margin-top:8px'}, classDrop, classStatus, classThumbs);
   const retrieve = retrievePanel({classPrompt: () => classPrompt.value.trim(), model: () => ctx.model(),
-    done: (ds) => { setsChanged(); source.value = ds; sourceChanged(); }});
+    done: () => setsChanged()});
   const regSection = h('div', {},
     h('div', {class: 'grid2'},
       field('Class prompt', classPrompt, 'Caption of the class pictures: the category alone.'),

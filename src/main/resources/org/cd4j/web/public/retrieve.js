@@ -10,7 +10,9 @@ const SERVICE_KEY = 'cd4j.knnService';
 
 /**
  * ctx: {classPrompt(): string, model(): string, done(datasetId)}.
- * Returns {el, setIds(prefix), dataset()}: dataset() is the set being (or already) filled, or null.
+ * Returns {el, setIds(prefix), dataset()}: dataset() is the set being (or already) filled, or null;
+ * while "Retrieve real pictures…" stays chosen, it is the concept's class set (a training queued
+ * meanwhile runs after the retrieval, on the same lane).
  */
 export function retrievePanel(ctx) {
   const cols = store.info.collections || [];
@@ -60,7 +62,8 @@ export function retrievePanel(ctx) {
       const j = await post('/api/jobs/retrieve-images', body);
       job = j.id;
       dataset = j.params.dataset;
-      show(j);
+      // a quick job may have run (and its events passed) before this answer was read
+      show(store.jobs.get(j.id) || j);
     } catch (e) {
       err.show(e.message);
     }
@@ -75,7 +78,8 @@ export function retrievePanel(ctx) {
         + (p.failed || 0) + ' failed)' : (p.phase || 'starting') + '…';
     } else if (j.state === 'done') {
       const r = j.result;
-      status.textContent = r.count + ' real picture' + (r.count === 1 ? '' : 's') + ' ready' + (r.count < r.wanted ? ' (fewer than asked)' : '');
+      status.textContent = r.count + ' real picture' + (r.count === 1 ? '' : 's') + ' ready' + (r.count < r.wanted ? ' (fewer than asked)' : '')
+        + ', used as this concept’s class pictures';
       refreshDatasets().then(() => ctx.done(dataset)).catch(() => {});
     } else {
       status.textContent = j.state === 'cancelled' ? 'Cancelled.' : '';
