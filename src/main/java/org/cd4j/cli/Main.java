@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 CompressCommand.class,
                 MergeCommand.class,
+                RetrieveCommand.class,
                 ServeCommand.class,
                 PretrainCommand.class,
                 DemoCommand.class,

@@ -31,6 +31,8 @@ public final class ServeCommand implements Callable<Integer> {
     ModelOptions modelOptions;
     @Option(names = "--workdir", paramLabel = "DIR", description = "Where jobs, image sets, deltas and pictures are kept (default: ./cd4j-work).")
     Path workdir = Path.of("cd4j-work");
+    @Option(names = "--collection", paramLabel = "DIR", description = "A local collection of captioned pictures to retrieve class pictures from; repeat for several.")
+    List<Path> collections = new ArrayList<>();
     @Option(names = "--token", paramLabel = "T", description = "Access token to require (default: a random one when --host is not loopback).")
     String token;
     @Option(names = "--verbose", description = "Print stack traces on errors.")
@@ -47,7 +49,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         List<Path> dirs = new ArrayList<>();
         for (String m : models) dirs.add(modelOptions.resolve(m).dir());
-        ServeOptions o = new ServeOptions(host, port, dirs, workdir, token);
+        ServeOptions o = new ServeOptions(host, port, dirs, workdir, token, collections);
         WebServer server;
         try {
             server = WebServer.start(o);

@@ -29,6 +29,12 @@ public final class PriorImages {
         for (Concept c : concepts) {
             Path dir = c.classDataDir();
             if (dir == null) continue;
+            if (Files.isRegularFile(dir.resolve(ClassImages.IMAGES_TXT))) {
+                // A retrieved set is read through its lists: generated pictures beside them would
+                // never be read, so a short set is used as it is.
+                listener.log(dir + " holds a retrieved set (" + ClassImages.IMAGES_TXT + "); it is used as it is, not topped up");
+                continue;
+            }
             Files.createDirectories(dir);
             int have = ClassImages.countImages(dir);
             int need = cfg.numClassImages() - have;

@@ -7,6 +7,7 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.cd4j.concept.data.Augmentation;
 import org.cd4j.concept.data.Batch;
+import org.cd4j.concept.data.ClassImages;
 import org.cd4j.concept.data.Concept;
 import org.cd4j.concept.data.ConceptDataset;
 import org.cd4j.concept.data.ConceptsList;
@@ -100,6 +101,9 @@ public final class Trainer {
         Path out = Path.of(cfg.output());
         Files.createDirectories(out);
         List<Concept> concepts = concepts();
+        if (cfg.withPriorPreservation() && cfg.realPrior()) {
+            for (Concept c : concepts) if (c.classDataDir() != null) ClassImages.requireRealPrior(c.classDataDir());
+        }
         StableDiffusion sd = StableDiffusion.load(Path.of(cfg.model()), DType.F32).to(options.device());
         if (cfg.withPriorPreservation() && !cfg.realPrior()) PriorImages.ensure(sd, concepts, cfg, listener);
 

@@ -95,11 +95,39 @@ public final class ImageFiles {
         } catch (IOException e) {
             throw new FormatException(file, "not a readable image (" + e + ")", e);
         }
-        BufferedImage decoded = decode(file, bytes);
-        return ExifOrientation.apply(toRgb(decoded), ExifOrientation.of(bytes));
+        return decode(file, bytes, MAX_PIXELS).image();
     }
 
-    private static BufferedImage decode(Path file, byte[] bytes) throws FormatException {
+    /**
+     * A picture decoded from bytes, and the file-name extension of its format.
+     *
+     * @param image     TYPE_INT_RGB, upright per its EXIF orientation
+     * @param extension one of {@link #EXTENSIONS} ({@code jpg} for JPEG), or the decoder's own
+     *                  lower-case format name for formats outside them (TIFF, …)
+     */
+    public record Decoded(BufferedImage image, String extension) {}
+
+    /**
+     * Decodes a picture held in memory, refusing it from its header, before any pixel is
+     * allocated, when it has more than {@code maxPixels} pixels.
+     *
+     * @param label names the picture in messages (its file, or where it came from)
+     * @throws FormatException starting with {@code label} when the bytes are not a readable
+     *     picture, are truncated or too large
+     */
+    public static Decoded decode(Path label, byte[] bytes, long maxPixels) throws FormatException {
+        Decoded raw = decodeAsStored(label, bytes, Math.min(maxPixels, MAX_PIXELS));
+        return new Decoded(ExifOrientation.apply(toRgb(raw.image()), ExifOrientation.of(bytes)), raw.extension());
+    }
+
+    /** The decoder's format as a file-name extension: lower case, "jpeg" as "jpg". */
+    private static String extension(ImageReader reader) throws IOException {
+        String name = reader.getFormatName().toLowerCase(Locale.ROOT);
+        return name.equals("jpeg") ? "jpg" : name;
+    }
+
+    /** The decoder's picture as stored (any colour model, no EXIF rotation) with its format's extension. */
+    private static Decoded decodeAsStored(Path file, byte[] bytes, long maxPixels) throws FormatException {
         // A memory-backed stream: ImageIO's default may spill to temporary files.
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
@@ -113,10 +141,11 @@ public final class ImageFiles {
                 List<String> warnings = new ArrayList<>();
                 reader.addIIOReadWarningListener((src, msg) -> warnings.add(msg));
                 long w = reader.getWidth(0), h = reader.getHeight(0);
-                if (w <= 0 || h <= 0 || w * h > MAX_PIXELS) {
+                if (w <= 0 || h <= 0 || w * h > maxPixels) {
                     throw new FormatException(file, "not a readable image (" + w + "x" + h
-                            + " pixels; at most " + MAX_PIXELS + " are accepted)");
+                            + " pixels; at most " + maxPixels + " are accepted)");
                 }
+                String extension = extension(reader);
                 BufferedImage img = reader.read(0);
                 // libjpeg only warns about missing data and fills grey; PIL refuses such files.
                 for (String m : warnings) {
@@ -125,7 +154,7 @@ public final class ImageFiles {
                         throw new FormatException(file, "not a readable image (truncated: " + m + ")");
                     }
                 }
-                return img;
+                return new Decoded(img, extension);
             } finally {
                 reader.dispose();
             }

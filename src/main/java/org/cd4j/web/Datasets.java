@@ -3,12 +3,15 @@ package org.cd4j.web;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.cd4j.concept.data.ClassImages;
+import org.cd4j.concept.retrieve.RealPriorWriter;
 import org.cd4j.io.ImageFiles;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -86,8 +89,26 @@ public final class Datasets {
     /** The pictures of a set folder; symbolic links (which a request cannot make) are never listed. */
     static List<Path> pictures(Path dir) throws IOException {
         List<Path> out = new ArrayList<>();
-        for (Path p : ImageFiles.listImages(dir)) if (!Files.isSymbolicLink(p)) out.add(p);
+        for (Path p : ImageFiles.listImages(pictureDir(dir))) if (!Files.isSymbolicLink(p)) out.add(p);
         return out;
+    }
+
+    /** True for a set in the real-prior layout (retrieved: images/ with its three lists). */
+    static boolean isRealPrior(Path dir) {
+        return Files.isRegularFile(dir.resolve(ClassImages.IMAGES_TXT), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Where a set's pictures are: its {@code images/} folder in the real-prior layout, else the set folder. */
+    static Path pictureDir(Path dir) {
+        return isRealPrior(dir) ? dir.resolve(RealPriorWriter.IMAGES_DIR) : dir;
+    }
+
+    /** Refuses to change single pictures of a retrieved set, whose lists must stay line by line with its pictures. */
+    private static void checkEditable(Path dir) {
+        if (isRealPrior(dir)) {
+            throw ApiException.conflict("a retrieved set is kept whole (its captions go line by line with its pictures);"
+                    + " delete the set or retrieve again");
+        }
     }
 
     /**
@@ -96,9 +117,12 @@ public final class Datasets {
      */
     public void checkNoLinks(String id) throws IOException {
         Path d = dir(id);
-        try (var s = Files.list(d)) {
-            if (s.anyMatch(Files::isSymbolicLink)) {
-                throw ApiException.bad("dataset " + id + " contains a symbolic link; remove it before training");
+        for (Path folder : isRealPrior(d) ? List.of(d, pictureDir(d)) : List.of(d)) {
+            if (Files.isSymbolicLink(folder)) throw ApiException.bad("dataset " + id + " contains a symbolic link; remove it before training");
+            try (var s = Files.list(folder)) {
+                if (s.anyMatch(Files::isSymbolicLink)) {
+                    throw ApiException.bad("dataset " + id + " contains a symbolic link; remove it before training");
+                }
             }
         }
     }
@@ -128,6 +152,7 @@ public final class Datasets {
      */
     public synchronized ObjectNode add(String id, List<Upload> files) throws IOException {
         Path d = dir(id);
+        checkEditable(d);
         if (files.isEmpty()) throw ApiException.bad("no file was uploaded (send pictures as multipart field 'files')");
         if (files.size() > MAX_PER_UPLOAD) throw new ApiException(413, "at most " + MAX_PER_UPLOAD + " pictures per upload");
         int have = pictures(d).size();
@@ -183,7 +208,7 @@ public final class Datasets {
 
     /** A picture of the set (404 when missing). */
     public Path image(String id, String name) {
-        Path p = workdir.child(dir(id), name, "picture");
+        Path p = workdir.child(pictureDir(dir(id)), name, "picture");
         if (!Files.isRegularFile(p) || !ImageFiles.isImageName(p)) throw ApiException.notFound("no picture '" + name + "' in dataset " + id);
         return p;
     }
@@ -191,11 +216,12 @@ public final class Datasets {
     /** The thumbnail of a picture. */
     public Path thumb(String id, String name) throws IOException {
         image(id, name);
-        return ImageUpload.thumb(dir(id), name);
+        return ImageUpload.thumb(pictureDir(dir(id)), name);
     }
 
     public synchronized void deleteImage(String id, String name) throws IOException {
         Path p = image(id, name);
+        checkEditable(dir(id));
         Files.delete(p);
         Files.deleteIfExists(dir(id).resolve(ImageUpload.THUMBS).resolve(name + ".jpg"));
     }
@@ -226,10 +252,19 @@ public final class Datasets {
     }
 
     /** Marks a set as generated (by a job) for reuse by {@link #findGenerated}. */
-    public synchronized void markGenerated(String id) throws IOException {
+    public void markGenerated(String id) throws IOException {
+        mark(id, "generated");
+    }
+
+    /** Marks a set as retrieved (by a job): real pictures with their own captions. */
+    public void markRetrieved(String id) throws IOException {
+        mark(id, "retrieved");
+    }
+
+    private synchronized void mark(String id, String flag) throws IOException {
         Path m = dir(id).resolve(META);
         ObjectNode o = (ObjectNode) Json.read(m);
-        o.put("generated", true);
+        o.put(flag, true);
         Json.write(m, o);
     }
 }

@@ -44,13 +44,23 @@ public final class ModelRegistry {
             int factor = 1 << (vae.blockOutChannels().size() - 1);
             Integer sample = unet.sampleSize();
             int size = (sample == null ? 64 : sample) * factor;
-            String base = ModelFolder.displayName(dir).replaceAll("[^A-Za-z0-9_.-]", "_");
-            if (base.isEmpty() || !Character.isLetterOrDigit(base.charAt(0))) base = "m" + base;
-            String id = base;
-            for (int i = 2; r.models.containsKey(id); i++) id = base + "-" + i;
+            String id = folderId(ModelFolder.displayName(dir), "m", r.models.keySet());
             r.models.put(id, new Model(id, dir, size, unet.crossAttentionDim().get(0)));
         }
         return r;
+    }
+
+    /**
+     * The id a folder is known by on the page: its name with anything but letters, digits,
+     * {@code _ . -} replaced (and {@code prefix} put first if it would not start with a letter
+     * or digit), made unique against {@code taken} by {@code -2}, {@code -3} ….
+     */
+    static String folderId(String name, String prefix, java.util.Set<String> taken) {
+        String base = name.replaceAll("[^A-Za-z0-9_.-]", "_");
+        if (base.isEmpty() || !Character.isLetterOrDigit(base.charAt(0))) base = prefix + base;
+        String id = base;
+        for (int i = 2; taken.contains(id); i++) id = base + "-" + i;
+        return id;
     }
 
     /** The model with this id (400 when unknown: the id came from a request). */

@@ -9,7 +9,8 @@ package org.cd4j.web;
  * @param deltas   the delta library
  * @param gallery  generated pictures
  * @param engine   text-to-image with deltas on a cached base model
+ * @param collections local picture collections given with {@code --collection}
  */
 public record Services(Workdir workdir, ModelRegistry models, Datasets datasets, DeltaStore deltas, Gallery gallery,
-                       GenerationEngine engine) {
+                       GenerationEngine engine, CollectionRegistry collections) {
 }

@@ -62,7 +62,8 @@ public final class WebServer implements AutoCloseable {
             Workdir.deleteTree(wd.tmp());
             java.nio.file.Files.createDirectories(wd.tmp());
             ModelRegistry models = ModelRegistry.of(o.models());
-            Services s = new Services(wd, models, new Datasets(wd), new DeltaStore(wd), new Gallery(wd), new GenerationEngine());
+            Services s = new Services(wd, models, new Datasets(wd), new DeltaStore(wd), new Gallery(wd), new GenerationEngine(),
+                    CollectionRegistry.of(o.collections()));
             EventBus bus = new EventBus();
             JobQueue queue = new JobQueue(new JobStore(wd), bus, s, kinds());
             String token = o.effectiveToken();
@@ -84,6 +85,7 @@ public final class WebServer implements AutoCloseable {
         k.add(new TrainJob());
         k.add(new GenerateJob());
         k.add(new RegImagesJob());
+        k.add(new RetrieveJob());
         k.add(new CompressJob());
         k.add(new MergeJob());
         return k;
@@ -137,6 +139,7 @@ public final class WebServer implements AutoCloseable {
         o.put("version", v == null ? "development build" : v);
         o.put("tokenRequired", guard.tokenRequired());
         o.set("models", s.models().toJson());
+        o.set("collections", s.collections().toJson());
         ArrayNode sm = o.putArray("samplers");
         Samplers.entries().values().forEach(e -> {
             ObjectNode x = sm.addObject();

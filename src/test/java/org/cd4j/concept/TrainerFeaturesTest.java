@@ -2,8 +2,10 @@ package org.cd4j.concept;
 
 import org.bytedeco.pytorch.Tensor;
 import org.cd4j.concept.data.ClassImages;
+import org.cd4j.concept.data.Concept;
 import org.cd4j.concept.delta.Cd4jDeltaFile;
 import org.cd4j.concept.delta.ConceptDelta;
+import org.cd4j.io.FormatException;
 import org.cd4j.io.SafetensorsFile;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.Tensors;
@@ -18,6 +20,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Training features beyond the single-concept loop, each a short run on tiny-sd1 at 64 px (a few
@@ -160,5 +163,42 @@ class TrainerFeaturesTest {
         try (SafetensorsFile x = SafetensorsFile.open(a.resolve(Trainer.DELTA)); SafetensorsFile y = SafetensorsFile.open(b.resolve(Trainer.DELTA))) {
             for (String k : x.keys()) assertThat(Tensors.maxAbsDiff(x.tensor(k), y.tensor(k))).as(k).isZero();
         }
+    }
+    @Test
+    void aRetrievedSetIsUsedAsItIsNotToppedUpWithGeneratedPictures() throws Exception {
+        Path set = tmp.resolve("class");
+        try (var walk = Files.walk(data("pot").resolve("class"))) {
+            for (Path p : walk.toList()) {
+                Path q = set.resolve(data("pot").resolve("class").relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(q);
+                else Files.copy(p, q);
+            }
+        }
+        Files.writeString(set.resolve("images.txt"), Files.readString(set.resolve("images.txt")).replace("class/", ""));
+        List<String> log = new java.util.ArrayList<>();
+        TrainConfig c = cfg(tmp.resolve("out"), data("pot").resolve("instance").toString(), "photo of a <new1> pot", set.toString(),
+                "pot", null, "<new1>", "ktn", true, false, 20, 1, null, "no");
+        TrainListener l = new TrainListener() {
+            @Override
+            public void log(String message) {
+                log.add(message);
+            }
+        };
+        // 8 listed pictures, 20 wanted: no model is needed because nothing is generated
+        assertThat(PriorImages.ensure(null, List.of(new Concept("photo of a <new1> pot", "pot", data("pot").resolve("instance"), set)), c, l)).isZero();
+        assertThat(log).singleElement().asString().contains("holds a retrieved set (images.txt); it is used as it is, not topped up");
+        try (var s = Files.list(set)) {
+            assertThat(s.map(p -> p.getFileName().toString()).sorted()).containsExactly("caption.txt", "images", "images.txt", "urls.txt");
+        }
+    }
+
+    @Test
+    void realPriorWithoutTheLayoutNamesTheFolderAndTheRetrieveCommand() throws Exception {
+        Path pictures = data("pot").resolve("instance");
+        TrainConfig c = cfg(tmp.resolve("out"), pictures.toString(), "photo of a <new1> pot", pictures.toString(), "pot", null,
+                "<new1>", "ktn", true, true, 2, 1, null, "no");
+        assertThatThrownBy(() -> new Trainer(c, TrainListener.NONE).run(null)).isInstanceOf(FormatException.class)
+                .hasMessageStartingWith(pictures + ": --real-prior needs the real-prior layout here")
+                .hasMessageContaining("cd4j retrieve --class-prompt TEXT --outdir " + pictures);
     }
 }

@@ -304,6 +304,24 @@ class ImageFilesTest {
     }
 
     @Test
+    void decodesBytesWithTheirFormatsExtensionAndAPixelLimit() throws IOException {
+        BufferedImage img = quadrants(BufferedImage.TYPE_INT_RGB);
+        Path label = Path.of("picture 3");
+        for (String[] f : new String[][]{{"png", "png"}, {"bmp", "bmp"}, {"gif", "gif"}, {"tiff", "tif"}}) {
+            ImageFiles.Decoded d = ImageFiles.decode(label, encode(img, f[0]), 10_000);
+            assertThat(d.extension()).as(f[0]).isEqualTo(f[1]);
+            assertThat(d.image().getType()).isEqualTo(BufferedImage.TYPE_INT_RGB);
+        }
+        assertThat(ImageFiles.decode(label, jpeg(img, false), 10_000).extension()).isEqualTo("jpg");
+        assertThat(ImageFiles.decode(label, Base64.getDecoder().decode(WEBP_LOSSLESS), 10_000).extension()).isEqualTo("webp");
+        int pixels = img.getWidth() * img.getHeight();
+        assertThat(ImageFiles.decode(label, encode(img, "png"), pixels).image().getWidth()).isEqualTo(img.getWidth());
+        assertThatThrownBy(() -> ImageFiles.decode(label, encode(img, "png"), pixels - 1)).isInstanceOf(FormatException.class)
+                .hasMessage("picture 3: not a readable image (" + img.getWidth() + "x" + img.getHeight() + " pixels; at most "
+                        + (pixels - 1) + " are accepted)");
+    }
+
+    @Test
     void imageNamesByExtension() {
         for (String n : List.of("a.png", "b.JPG", "c.jpeg", "d.WebP", "e.bmp", "f.gif", "x.y.Png")) {
             assertThat(ImageFiles.isImageName(Path.of(n))).as(n).isTrue();

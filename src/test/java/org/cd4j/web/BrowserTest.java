@@ -1,10 +1,14 @@
 package org.cd4j.web;
 
+import org.cd4j.concept.retrieve.FakeKnnServer;
 import org.cd4j.pipeline.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
@@ -16,6 +20,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.IOException;
@@ -31,10 +36,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The whole story in headless Debian Chromium: upload pictures by the file chooser, train a short
  * concept on tiny-sd1 (4 steps, 64 px, one generated class picture), watch the live progress reach
  * the end with a loss curve and a validation picture, generate with the new delta and see the
- * picture, restart the server on the same workdir and find the job and its delta still there.
+ * picture, restart the server on the same workdir and find the job and its delta still there;
+ * then retrieve real class pictures from a concept card, from a fake knn service and from the
+ * server's collection, following each job's status on the card.
  * Saves a 1280×800 screenshot of every page under {@code target/screenshots/}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BrowserTest {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
@@ -54,7 +62,7 @@ class BrowserTest {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER), "Debian chromium and chromedriver are not installed");
         Files.createDirectories(SHOTS);
         workdir = Files.createTempDirectory("cd4j-browser");
-        server = WebServer.start(new ServeOptions("127.0.0.1", 0, List.of(Fixtures.tinySd1()), workdir, null));
+        server = WebServer.start(options());
         profile = Files.createTempDirectory("cd4j-chromium");
         ChromeOptions o = new ChromeOptions();
         o.setBinary(CHROMIUM.toString());
@@ -73,6 +81,12 @@ class BrowserTest {
         if (server != null) server.close();
         if (workdir != null) Workdir.deleteTree(workdir);
         if (profile != null) Workdir.deleteTree(profile);
+    }
+
+    /** tiny-sd1, and the pot class pictures as a collection to retrieve from. */
+    ServeOptions options() {
+        return new ServeOptions("127.0.0.1", 0, List.of(Fixtures.tinySd1()), workdir, null,
+                List.of(Fixtures.path("custom_diffusion/data/pot/class")));
     }
 
     /** A wait that tolerates the page re-rendering an element while it is read (live updates do that). */
@@ -111,6 +125,7 @@ class BrowserTest {
     }
 
     @Test
+    @Order(1) // starts from an empty workdir
     void trainWatchGenerateAndFindItAllAfterARestart() throws Exception {
         open("jobs");
         assertThat(id("job-list").getText()).contains("No jobs yet");
@@ -124,8 +139,8 @@ class BrowserTest {
 
         open("train");
         id("train-start").click();
-        wait.until(d -> d.findElement(By.cssSelector("#concepts .inline-error")).isDisplayed());
-        assertThat(driver.findElement(By.cssSelector("#concepts .inline-error")).getText()).contains("Upload its pictures first");
+        wait.until(d -> d.findElement(By.cssSelector("#concepts .concept > .inline-error")).isDisplayed());
+        assertThat(driver.findElement(By.cssSelector("#concepts .concept > .inline-error")).getText()).contains("Upload its pictures first");
         shot("train-error");
 
         String files = ServerFixture.potImages().subList(0, 4).stream().map(p -> p.toAbsolutePath().toString()).collect(Collectors.joining("\n"));
@@ -205,7 +220,7 @@ class BrowserTest {
 
         // a restart on the same workdir keeps the job, its outputs and its delta
         server.close();
-        server = WebServer.start(new ServeOptions("127.0.0.1", 0, List.of(Fixtures.tinySd1()), workdir, null));
+        server = WebServer.start(options());
         open("jobs");
         wait.until(d -> d.findElement(By.id("job-list")).getText().contains("browser pot"));
         driver.findElement(By.xpath("//div[contains(@class,'job-item')][.//div[text()='browser pot']]")).click();
@@ -217,6 +232,61 @@ class BrowserTest {
         wait.until(d -> d.findElement(By.id("deltas-table")).getText().contains("browser-pot"));
         open("generate");
         wait.until(d -> d.findElements(By.cssSelector("#gallery img")).size() == 2);
+    }
+
+    @Test
+    @Order(2)
+    void retrieveRealClassPicturesFromAServiceAndFromACollection() throws Exception {
+        try (FakeKnnServer fake = FakeKnnServer.start()) {
+            List<FakeKnnServer.Result> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                fake.picture(i + ".png", FakeKnnServer.png(32, 32, 70 + i));
+                results.add(new FakeKnnServer.Result(fake.img(i + ".png"), "a wooden pot, photo " + i, 0.3));
+            }
+            fake.results(results);
+            open("train");
+            type("concept-0-class", "wooden pot");
+            new Select(id("concept-0-source")).selectByValue("retrieve");
+            wait.until(d -> d.findElement(By.id("concept-0-retrieve-url")).isDisplayed());
+            type("concept-0-retrieve-url", fake.serviceUrl());
+            type("concept-0-retrieve-count", 3);
+            shot("train-retrieve");
+            id("concept-0-retrieve-start").click();
+            WebDriverWait slow = waiting(Duration.ofMinutes(5)); // the collection job loads libtorch and the text encoder
+            retrieved(slow, "3 real pictures ready, used as this concept’s class pictures");
+            wait.until(d -> new Select(d.findElement(By.id("concept-0-source"))).getOptions().stream()
+                    .anyMatch(o -> o.getText().equals("retrieved: wooden pot (3)")));
+            assertThat(fake.queries().get(0).get("text").asText()).isEqualTo("wooden pot");
+            assertThat(fake.queries().get(0).get("use_safety_model").asBoolean()).isTrue();
+
+            new Select(id("concept-0-retrieve-from")).selectByValue("collection");
+            wait.until(d -> d.findElement(By.id("concept-0-retrieve-collection")).isDisplayed());
+            assertThat(id("concept-0-retrieve-url").isDisplayed()).isFalse();
+            type("concept-0-class", "clay pot");
+            type("concept-0-retrieve-count", 2);
+            id("concept-0-retrieve-start").click();
+            retrieved(slow, "2 real pictures ready, used as this concept’s class pictures");
+            wait.until(d -> new Select(d.findElement(By.id("concept-0-source"))).getOptions().stream()
+                    .anyMatch(o -> o.getText().equals("retrieved: clay pot (2)")));
+            assertThat(new Select(id("concept-0-source")).getFirstSelectedOption().getAttribute("value")).isEqualTo("retrieve");
+            shot("train-retrieved");
+
+            open("jobs");
+            wait.until(d -> d.findElement(By.id("job-list")).getText().contains("REAL CLASS PICTURES")); // the type label is upper-cased
+            driver.findElement(By.xpath("//div[contains(@class,'job-item')][.//div[text()='real class pictures: clay pot']]")).click();
+            wait.until(d -> d.findElement(By.id("job-result-retrieved")).getText().startsWith("2 real class pictures are ready"));
+        }
+    }
+
+    /** Waits for the concept card's retrieval status; on a time-out says what the page and the server show. */
+    void retrieved(WebDriverWait w, String status) {
+        try {
+            w.until(d -> d.findElement(By.id("concept-0-retrieve-status")).getText().equals(status));
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("status '" + driver.findElement(By.id("concept-0-retrieve-status")).getText() + "', error '"
+                    + driver.findElement(By.id("concept-0-retrieve-error")).getText() + "', jobs "
+                    + new WebClient(server.port()).get("/api/jobs").body(), e);
+        }
     }
 
     static int stepOf(String text) {

@@ -45,10 +45,15 @@ abstract class ServerFixture {
         return null;
     }
 
+    /** The picture collections the server offers (none unless a test class says so). */
+    List<Path> collections() {
+        return List.of();
+    }
+
     @BeforeAll
     void startServer() throws IOException {
         workdir = Files.createTempDirectory("cd4j-web-test");
-        server = WebServer.start(new ServeOptions("127.0.0.1", 0, List.of(tinySd1()), workdir, token()));
+        server = WebServer.start(new ServeOptions("127.0.0.1", 0, List.of(tinySd1()), workdir, token(), collections()));
         api = new WebClient(server.port());
         api.token = token();
     }

@@ -145,6 +145,22 @@ public final class ClassImages {
     }
 
     /**
+     * Checks that a class set given with {@code --real-prior} is in the real-prior layout: without
+     * {@code images.txt} it would silently be read as a folder of pictures captioned with the
+     * class prompt, which is not what the flag asks for.
+     *
+     * @throws FormatException naming the folder and how to make the layout
+     */
+    public static void requireRealPrior(Path dir) throws FormatException {
+        Path list = Files.isRegularFile(dir) && dir.getFileName().toString().equals(IMAGES_TXT) ? dir : dir.resolve(IMAGES_TXT);
+        if (!Files.isRegularFile(list)) {
+            throw new FormatException(dir, "--real-prior needs the real-prior layout here (" + IMAGES_TXT + ", " + CAPTION_TXT
+                    + ", images/); make it with: cd4j retrieve --class-prompt TEXT --outdir " + dir + " (--service URL | --from DIR"
+                    + " --model DIR), or leave out --real-prior to use or generate a folder of pictures");
+        }
+    }
+
+    /**
      * How many class pictures {@code dir} offers (0 when it does not exist): the lines of
      * {@code images.txt} for the real-prior layout, else the pictures directly in the folder.
      * A generator tops the set up to {@code num_class_images}; counting a real-prior set by its
@@ -177,8 +193,8 @@ public final class ClassImages {
         return file;
     }
 
-    /** Hex SHA-1 of bytes. */
-    static String sha1(byte[] bytes) {
+    /** Hex SHA-1 of bytes (of {@link RgbImage#data()}: the reference's {@code hashlib.sha1(image.tobytes())}). */
+    public static String sha1(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(bytes));
         } catch (NoSuchAlgorithmException e) {

@@ -3,6 +3,7 @@
 import {get, post, del, upload} from './api.js';
 import {store} from './app.js';
 import {h, fill, field, errorBox, dropZone} from './ui.js';
+import {retrievePanel} from './retrieve.js';
 
 /**
  * Builds a concept card. ctx: {reg(): boolean, remove(), model(): string}.
@@ -32,11 +33,13 @@ export function conceptCard(index, ctx) {
   const classDrop = dropZone({title: 'Drop class pictures here', hint: 'Pictures of the plain category (other cats, other pots).',
     accept: 'image/*', onFiles: uploadClass});
   const classUpload = h('div', {class: 'hidden', style: 'margin-top:8px'}, classDrop, classStatus, classThumbs);
+  const retrieve = retrievePanel({classPrompt: () => classPrompt.value.trim(), model: () => ctx.model(),
+    done: () => setsChanged()});
   const regSection = h('div', {},
     h('div', {class: 'grid2'},
       field('Class prompt', classPrompt, 'Caption of the class pictures: the category alone.'),
-      field('Class pictures', source, 'Generated ones are made once and reused.')),
-    classUpload);
+      field('Class pictures', source, 'Generated ones are made once and reused; retrieved ones keep their own captions.')),
+    classUpload, retrieve.el);
   const drop = dropZone({title: 'Drop 3–20 pictures here, or click to choose',
     hint: 'The same subject in different places, angles and light. PNG, JPEG, WebP, BMP or GIF.',
     accept: 'image/*', onFiles: uploadInstance});
@@ -61,6 +64,7 @@ export function conceptCard(index, ctx) {
     source.id = id('source');
     classDrop.querySelector('input').id = id('class-input');
     thumbs.id = id('thumbs');
+    retrieve.setIds(id(''));
   }
 
   function setToken(t) {
@@ -153,12 +157,14 @@ export function conceptCard(index, ctx) {
     const sets = store.datasets.filter((d) => d.kind === 'class' && d.id !== s.classSet && d.count > 0 && !d.generated);
     fill(source, h('option', {value: 'generate', text: 'Generate with the base model'}),
       h('option', {value: 'upload', text: 'Upload class pictures…'}),
+      h('option', {value: 'retrieve', text: 'Retrieve real pictures…'}),
       sets.map((d) => h('option', {value: d.id, text: d.name + ' (' + d.count + ')'})));
     source.value = [...source.options].some((o) => o.value === keep) ? keep : 'generate';
   }
 
   function sourceChanged() {
     classUpload.classList.toggle('hidden', source.value !== 'upload');
+    retrieve.el.classList.toggle('hidden', source.value !== 'retrieve');
   }
 
   setIds();
@@ -171,7 +177,10 @@ export function conceptCard(index, ctx) {
     value() {
       const v = {images: s.dataset, token: s.token, instancePrompt: prompt.value.trim(), classPrompt: classPrompt.value.trim()};
       if (source.value === 'generate') v.classSource = 'generate';
-      else { v.classSource = 'dataset'; v.classImages = source.value === 'upload' ? s.classSet : source.value; }
+      else {
+        v.classSource = 'dataset';
+        v.classImages = source.value === 'upload' ? s.classSet : source.value === 'retrieve' ? retrieve.dataset() : source.value;
+      }
       return v;
     },
     error(msg) { err.show(msg); if (msg) el.scrollIntoView({block: 'nearest'}); },

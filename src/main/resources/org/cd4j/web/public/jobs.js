@@ -10,7 +10,8 @@ let selected = null;
 let series = {step: [], loss: []};
 let view = null; // the detail's live parts
 
-const TYPES = {train: 'Training', 'reg-images': 'Class pictures', generate: 'Generation', compress: 'Compression', merge: 'Merge'};
+const TYPES = {train: 'Training', 'reg-images': 'Class pictures', 'retrieve-images': 'Real class pictures', generate: 'Generation',
+  compress: 'Compression', merge: 'Merge'};
 
 export function mount(el) {
   listEl = h('div', {class: 'job-list', id: 'job-list'});
@@ -214,6 +215,9 @@ function result(j) {
       h('span', {}, 'Delta ', h('b', {text: r.delta, id: 'job-result-delta'}), ' is in the library.'),
       h('a', {class: 'btn small', href: '#generate/' + encodeURIComponent(r.delta), id: 'job-generate', text: 'Generate with it'}),
       h('a', {class: 'btn small', href: '/api/deltas/' + encodeURIComponent(r.delta) + '/file', text: 'Download'})));
+  } else if (r.dataset && r.summary) {
+    fill(view.result, h('p', {class: 'small', style: 'margin-top:10px', id: 'job-result-retrieved',
+      text: r.count + ' real class pictures are ready (' + r.summary + '). Choose the set on the Train page.'}));
   } else if (r.dataset) {
     fill(view.result, h('p', {class: 'small', style: 'margin-top:10px',
       text: r.count + ' class pictures are ready (' + r.made + ' new). Choose the set on the Train page.'}));
