@@ -133,6 +133,8 @@ public final class Pretrainer {
             }
             if (cfg.restarts() > done) {
                 listener.message("extending " + out + " from " + done + " to " + cfg.restarts() + " restart cycles");
+                // the folder is a finished model again only once the longer run's weights are written
+                Files.deleteIfExists(out.resolve("model_index.json"));
                 byte[] bytes = mine.getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 AtomicFiles.write(settings, true, w -> w.write(bytes));
             }
