@@ -13,7 +13,7 @@ final class WorldRunOptions {
     Path model;
 
     @Option(names = "--max-train-steps", paramLabel = "N", description = "Fine-tuning steps per run (default: ${DEFAULT-VALUE}).")
-    int steps = 150;
+    int steps = 300;
 
     @Option(names = "--seed", paramLabel = "N", description = "Seed of training and sampling (default: ${DEFAULT-VALUE}).")
     long seed = 0;

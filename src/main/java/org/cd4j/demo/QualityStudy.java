@@ -62,7 +62,7 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
             for (String[] m : new String[][]{{CD, "crossattn_kv"}, {TOKEN, "all"}, {FULL, "none"}}) {
                 Path dir = output.resolve(m[1] + "-" + c.name().toLowerCase(Locale.ROOT));
                 log.accept(m[0] + " on " + c.name());
-                Path delta = new FineTune(steps, 4, learningRate(m[1]), m[1], seed).run(model, List.of(d), dir, TrainListener.NONE);
+                Path delta = new FineTune(steps, 4, FineTune.learningRate(m[1]), m[1], false, seed).run(model, List.of(d), dir, TrainListener.NONE);
                 if (m[1].equals("crossattn_kv")) cdDeltas.put(c, delta);
                 table.get(m[0]).put(c, ConceptEvaluation.run(Sampling.load(model, List.of(delta)), sampling, judge, c, "<new1>", seeds, seed));
             }
@@ -80,7 +80,7 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
         for (List<Concept> pair : PAIRS) {
             String name = pair.get(0).name().toLowerCase(Locale.ROOT) + "+" + pair.get(1).name().toLowerCase(Locale.ROOT);
             log.accept("joint training of " + name);
-            Path joint = new FineTune(steps, 4, learningRate("crossattn_kv"), "crossattn_kv", seed)
+            Path joint = new FineTune(steps, 4, FineTune.learningRate("crossattn_kv"), "crossattn_kv", false, seed)
                     .run(model, List.of(concepts.get(pair.get(0)), concepts.get(pair.get(1))), output.resolve("joint-" + name), TrainListener.NONE);
             log.accept("merging " + name);
             ConceptMerger.Result merged = MergeFiles.merge(model, List.of(cdDeltas.get(pair.get(0)), cdDeltas.get(pair.get(1))),
@@ -101,14 +101,6 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
     }
 
     /** Learning rates per mode: the full-UNet baseline needs a smaller one (it moves every weight). */
-    static double learningRate(String mode) {
-        return switch (mode) {
-            case "none" -> 2e-5;
-            case "all" -> 2e-3;
-            default -> 2e-4;
-        };
-    }
-
     private void write(Map<String, Map<Concept, ConceptEvaluation>> table) throws IOException {
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "Fine-tuning: %d steps per method, seed %d; %d pictures per prompt, %s.%n%n",
