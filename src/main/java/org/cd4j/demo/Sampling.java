@@ -2,7 +2,10 @@ package org.cd4j.demo;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.cd4j.concept.delta.DeltaApplier;
+import org.bytedeco.pytorch.Tensor;
 import org.cd4j.nn.DType;
+import org.cd4j.nn.F;
+import org.cd4j.nn.Rng;
 import org.cd4j.pipeline.GenerationRequest;
 import org.cd4j.pipeline.Images;
 import org.cd4j.pipeline.StableDiffusion;
@@ -34,13 +37,27 @@ public record Sampling(int steps, double guidance, String scheduler) {
         return sd;
     }
 
-    /** One picture per seed {@code firstSeed, firstSeed+1, …} for {@code prompt}. */
+    /** Pictures sampled together: enough to keep the small model's operations busy, bounded in memory. */
+    static final int BATCH = 8;
+
+    /**
+     * One picture per seed {@code firstSeed, firstSeed+1, …} for {@code prompt}. Each seed draws
+     * its own starting noise, exactly as a single-picture run with that seed does; the pictures
+     * are then sampled {@value #BATCH} at a time, which for the mini model is several times faster
+     * than one by one. With a deterministic sampler (the default) each picture is that seed's
+     * single-picture result up to the rounding of batched kernels.
+     */
     public List<BufferedImage> generate(StableDiffusion sd, String prompt, long firstSeed, int count) {
         List<BufferedImage> out = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
+        int side = sd.defaultSize() / sd.vaeScaleFactor();
+        long[] one = {1, sd.unet().config().inChannels(), side, side};
+        for (int from = 0; from < count; from += BATCH) {
+            int n = Math.min(BATCH, count - from);
             try (PointerScope scope = new PointerScope()) {
-                GenerationRequest r = new GenerationRequest(prompt, null, firstSeed + i, steps, guidance, scheduler, 0.0,
-                        0, 0, 1, false, null);
+                List<Tensor> noise = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) noise.add(Rng.seeded(firstSeed + from + i).randn(one));
+                GenerationRequest r = new GenerationRequest(prompt, null, firstSeed + from, steps, guidance, scheduler, 0.0,
+                        0, 0, n, false, F.cat(noise, 0)); // (n, 4, h, w)
                 out.addAll(Images.toImages(sd.generate(r, (d, t, x) -> { })));
             }
         }
