@@ -23,13 +23,17 @@ import static org.cd4j.ldm.LdmKeys.VAE;
  * context 1024), a linear or 1×1-convolution {@code proj_in}. What the weights cannot tell takes
  * the value the original LDM configs use: attention heads (SD-1: 8 per layer; SD-2: 64 channels
  * each), text heads (64 channels each), epsilon prediction, no attention upcast, 512-pixel images,
- * SD's PNDM schedule. {@code modelspec.*} metadata (Stability's model-spec keys) refines
+ * SD's PNDM schedule (for SD-2 the last three are placeholders that {@link Sd2Variant} settles
+ * unless something states them). {@code modelspec.*} metadata (Stability's model-spec keys) states
  * prediction type and resolution. A value no rule gives (heads of a width that is not a multiple
  * of 64 …) is left to {@code --model-config} and reported if it is not given there.
  */
 final class LdmInference {
-    /** What was inferred: the configs, the text tower, and the fields that are only placeholders. */
-    record Result(ModelConfigs configs, TextTower tower, Map<String, String> unresolved) {}
+    /**
+     * What was inferred: the configs, the text tower, the fields that are only placeholders, and
+     * the fields the file's {@code modelspec.*} metadata stated (as {@code section.field}).
+     */
+    record Result(ModelConfigs configs, TextTower tower, Map<String, String> unresolved, Set<String> stated) {}
 
     private final Path file;
     private final Map<String, long[]> shapes;
@@ -54,15 +58,21 @@ final class LdmInference {
         ObjectNode unet = in.unet(tower);
         ObjectNode vae = in.vae();
         ObjectNode sched = SdDefaults.scheduler();
+        Set<String> stated = new TreeSet<>();
         String prediction = metadata.getOrDefault("modelspec.prediction_type", "");
-        if (prediction.equals("v") || metadata.getOrDefault("modelspec.architecture", "").endsWith("-v")) {
+        String architecture = metadata.getOrDefault("modelspec.architecture", "");
+        if (prediction.equals("v") || architecture.endsWith("-v")) {
             sched.put("prediction_type", "v_prediction");
+        }
+        if (prediction.equals("v") || prediction.equals("epsilon") || architecture.startsWith("stable-diffusion-v2")) {
+            stated.add("scheduler.prediction_type"); // "stable-diffusion-v2-512" says epsilon as plainly as "-768-v" says v
         }
         String resolution = metadata.getOrDefault("modelspec.resolution", "");
         if (resolution.matches("\\d+x\\d+")) {
             unet.put("sample_size", Integer.parseInt(resolution.substring(0, resolution.indexOf('x'))) / 8);
+            stated.add("unet.sample_size");
         }
-        return new Result(new ModelConfigs(unet, vae, text, sched), tower, in.unresolved);
+        return new Result(new ModelConfigs(unet, vae, text, sched), tower, in.unresolved, stated);
     }
 
     // ------------------------------------------------------------------ UNet
