@@ -129,6 +129,11 @@ public final class ModelSource {
             }
 
             @Override
+            public boolean settledByCache(List<String> selection) {
+                return StableDiffusionFiles.allOfVariant(selection, o.variant());
+            }
+
+            @Override
             public void check(String path, Path file) {
                 if (path.equals("model_index.json")) ModelFolder.checkIndex(file); // before any weights are fetched
             }
