@@ -35,6 +35,9 @@ final class LdmInference {
      */
     record Result(ModelConfigs configs, TextTower tower, Map<String, String> unresolved, Set<String> stated) {}
 
+    /** The depth of OpenCLIP ViT-H/14's text tower, SD-2's text encoder. */
+    static final int OPEN_CLIP_H_BLOCKS = 24;
+
     private final Path file;
     private final Map<String, long[]> shapes;
     private final Map<String, String> unresolved = new LinkedHashMap<>();
@@ -222,16 +225,19 @@ final class LdmInference {
     private ObjectNode openClip() throws FormatException {
         String p = LdmKeys.OPEN_CLIP;
         int blocks = count(p + "transformer.resblocks.");
-        // A complete OpenCLIP tower (it has text_projection) feeds SD-2 from its penultimate block;
-        // a file without it (diffusers' exporter, cd4j's) already holds only the blocks used.
-        boolean complete = has(p + "text_projection");
+        // A complete OpenCLIP tower (it has text_projection, or all 24 blocks of ViT-H/14, as a file
+        // stripped of the unused projection still has) feeds SD-2 from its penultimate block; a file
+        // without them (diffusers' exporter, cd4j's) holds only the blocks used, as diffusers' 23-layer
+        // SD-2 text encoder does.
+        boolean projection = has(p + "text_projection");
+        boolean complete = projection || blocks == OPEN_CLIP_H_BLOCKS;
         int layers = complete ? blocks - 1 : blocks;
         if (layers < 1) throw new FormatException(file, "has an OpenCLIP text tower of " + blocks + " block(s); SD-2 uses all but the last");
         long[] tokens = shape(p + "token_embedding.weight");
         ObjectNode c = SdDefaults.textEncoder();
         c.put("hidden_act", "gelu");
         return text(c, tokens, shape(p + "positional_embedding"), layers, shape(p + "transformer.resblocks.0.mlp.c_fc.weight"),
-                complete ? (int) shape(p + "text_projection")[1] : (int) tokens[1]);
+                projection ? (int) shape(p + "text_projection")[1] : (int) tokens[1]);
     }
 
     private ObjectNode text(ObjectNode c, long[] tokens, long[] positions, int layers, long[] fc1, int projection) {

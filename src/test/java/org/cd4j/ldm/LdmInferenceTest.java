@@ -75,6 +75,16 @@ class LdmInferenceTest {
     }
 
     @Test
+    void anSd21FileStrippedOfTheProjectionStillConditionsOnThePenultimateBlock() throws Exception {
+        Map<String, long[]> shapes = new LinkedHashMap<>(SdShapes.sd21(true));
+        shapes.remove(LdmKeys.OPEN_CLIP + "text_projection");
+        shapes.remove(LdmKeys.OPEN_CLIP + "logit_scale");
+        ResolvedConfig c = ResolvedConfig.resolve(FILE, shapes, Map.of(), ModelConfigs.none(), "none");
+        assertThat(c.text().numHiddenLayers()).as("24 blocks of ViT-H: the last is left out, as diffusers does").isEqualTo(23);
+        assertThat(c.text().projectionDim()).isEqualTo(1024);
+    }
+
+    @Test
     void aConfigMayNotContradictTheWeights() {
         assertThatThrownBy(() -> ResolvedConfig.resolve(FILE, SdShapes.sd15(), Map.of(),
                 ModelConfigs.parse("{\"unet\": {\"block_out_channels\": [320, 640, 1280, 2560]}}", "cfg.json"), "--model-config cfg.json"))
