@@ -17,17 +17,25 @@ final class DownloadProgress implements DownloadListener, AutoCloseable {
     /** Files at least this large get a line when they start, in a log. */
     private static final long LARGE = 10_000_000;
     private final PrintStream log;
+    private final boolean live;
     private final java.util.Map<String, Long> sizes = new java.util.HashMap<>();
     private ProgressBar bar;
 
+    /** Live bars when this process has a console. */
     DownloadProgress(PrintStream log) {
+        this(log, System.console() != null);
+    }
+
+    /** @param live bars that redraw in place (a terminal), or lines (a log) */
+    DownloadProgress(PrintStream log, boolean live) {
         this.log = log;
+        this.live = live;
     }
 
     @Override
     public void started(String path, long size, long resumed) {
         close();
-        if (System.console() == null) {
+        if (!live) {
             // A log gets a line when a large file starts (it may take minutes) and one when each file is done.
             if (size >= LARGE || resumed > 0) {
                 log.println(String.format(Locale.ROOT, "downloading %s (%s)%s", path, megabytes(size),

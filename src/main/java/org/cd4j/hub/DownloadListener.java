@@ -2,7 +2,7 @@ package org.cd4j.hub;
 
 /**
  * Hears about downloads from the hub, for a progress bar or a log; the hub package itself shows
- * nothing. Calls come from the downloading thread.
+ * nothing. Calls come from the downloading thread; a listener overrides what it wants to hear.
  */
 public interface DownloadListener {
     /**
@@ -12,26 +12,17 @@ public interface DownloadListener {
      * @param size    its length in bytes
      * @param resumed bytes already on disk from an earlier, interrupted download
      */
-    void started(String path, long size, long resumed);
+    default void started(String path, long size, long resumed) {}
 
     /** {@code done} of {@code size} bytes of {@code path} are on disk. */
-    void progress(String path, long done, long size);
+    default void progress(String path, long done, long size) {}
 
     /** {@code path} is complete and verified. */
-    void finished(String path);
+    default void finished(String path) {}
 
     /** Something the user may want to know (a broken connection being resumed, a fallback taken). */
     default void note(String message) {}
 
     /** A listener that ignores everything. */
-    DownloadListener NONE = new DownloadListener() {
-        @Override
-        public void started(String path, long size, long resumed) {}
-
-        @Override
-        public void progress(String path, long done, long size) {}
-
-        @Override
-        public void finished(String path) {}
-    };
+    DownloadListener NONE = new DownloadListener() {};
 }

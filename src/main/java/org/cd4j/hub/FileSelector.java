@@ -15,6 +15,15 @@ public interface FileSelector {
     List<String> select(List<String> files);
 
     /**
+     * Whether a selection made from the files already cached is the one the repository itself
+     * would give. A selector that falls back when a file is missing (a weights variant) says no
+     * when it fell back: the cache may just lack the file the repository has.
+     */
+    default boolean settledByCache(List<String> selection) {
+        return true;
+    }
+
+    /**
      * Looks at a file as soon as it is in the snapshot, before the next is fetched, so that a
      * repository of the wrong kind is refused before its large files are downloaded.
      */

@@ -11,7 +11,8 @@ import java.util.Optional;
  * Brings the files of a repository revision into the hub cache and returns the snapshot folder
  * that holds them. A revision whose files are all cached is answered from the cache without a
  * single request (a branch name through {@code refs/}, as recorded by this or an earlier download,
- * Python's included); otherwise the hub is asked for the commit and file list, and each missing
+ * Python's included), unless the selector fell back for want of a file the repository may hold;
+ * otherwise the hub is asked for the commit and file list, and each missing
  * file is fetched: its blob reused when another revision already has the content, else
  * downloaded, resumed, verified and linked. With {@code HF_HUB_OFFLINE} only the cache is used.
  */
@@ -44,7 +45,15 @@ public final class HubDownloader {
             List<String> present = cache.snapshotFiles(repo, cachedCommit.get());
             try {
                 List<String> wanted = selector.select(present);
-                if (present.containsAll(wanted)) return cache.snapshotDir(repo, cachedCommit.get());
+                if (present.containsAll(wanted)) {
+                    if (selector.settledByCache(wanted)) return cache.snapshotDir(repo, cachedCommit.get());
+                    // a fallback the repository may not need: ask it, unless only the cache may be used
+                    if (settings.offline()) {
+                        listener.note("HF_HUB_OFFLINE is set: " + repo + " is used as the hub cache holds it ("
+                                + String.join(", ", wanted) + "), though the hub may have files it prefers");
+                        return cache.snapshotDir(repo, cachedCommit.get());
+                    }
+                }
                 List<String> missing = wanted.stream().filter(p -> !present.contains(p)).toList();
                 whyNotCached = "the hub cache " + cache.root() + " lacks " + String.join(", ", missing);
             } catch (IllegalArgumentException e) {

@@ -70,6 +70,20 @@ public final class StableDiffusionFiles {
         return out;
     }
 
+    /**
+     * Whether every weights file of {@code selection} is of {@code variant} (always true without
+     * one): false when {@link #select} fell back to a part's plain weights.
+     */
+    public static boolean allOfVariant(List<String> selection, String variant) {
+        if (variant == null) return true;
+        for (String f : selection) {
+            String name = f.substring(f.lastIndexOf('/') + 1);
+            boolean weights = name.endsWith(".safetensors") || name.endsWith(".bin");
+            if (weights && !name.contains("." + variant + ".")) return false;
+        }
+        return true;
+    }
+
     private static void require(Set<String> have, List<String> out, String path, String what) {
         if (!have.contains(path)) throw new IllegalArgumentException("it has no " + path + " (" + what + ")");
         out.add(path);

@@ -18,18 +18,22 @@ import java.util.Map;
  * The weights of a single-file checkpoint: a {@code .safetensors} file (memory-mapped, its
  * {@code __metadata__} kept) or a {@code torch.save} {@code .ckpt}, read with the safe pickle
  * reader (nothing in it is ever run), whose weights sit under {@code state_dict} (Lightning) or at
- * the top level. Which of the two a file is, its first bytes decide, not its extension.
+ * the top level, with Lightning's {@code global_step} beside them. Which of the two a file is, its
+ * first bytes decide, not its extension.
  */
 final class LdmCheckpoint implements AutoCloseable {
     private final Path file;
     private final Map<String, Tensor> tensors;
     private final Map<String, String> metadata;
+    private final Long globalStep;
     private final SafetensorsFile mapped;
 
-    private LdmCheckpoint(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, SafetensorsFile mapped) {
+    private LdmCheckpoint(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, Long globalStep,
+                          SafetensorsFile mapped) {
         this.file = file;
         this.tensors = tensors;
         this.metadata = metadata;
+        this.globalStep = globalStep;
         this.mapped = mapped;
     }
 
@@ -42,7 +46,7 @@ final class LdmCheckpoint implements AutoCloseable {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "checkpoint not found");
         if (WeightFile.detect(file) == WeightFile.Format.SAFETENSORS) {
             SafetensorsFile f = SafetensorsFile.open(file);
-            return new LdmCheckpoint(file, f.tensors(), f.metadata(), f);
+            return new LdmCheckpoint(file, f.tensors(), f.metadata(), null, f);
         }
         Map<String, Object> root = TorchPickleReader.readDict(file, TorchPickleReader.Mode.LENIENT);
         Object sd = root.get("state_dict") instanceof Map<?, ?> m ? m : root;
@@ -54,7 +58,9 @@ final class LdmCheckpoint implements AutoCloseable {
             throw new FormatException(file, "holds no tensors " + (sd == root ? "at the top level" : "under 'state_dict'")
                     + "; its keys are " + abbreviate(((Map<?, ?>) sd).keySet().toString()));
         }
-        return new LdmCheckpoint(file, tensors, Map.of(), null);
+        // Lightning saves the training step beside the weights; it tells Stability's own SD-2 releases apart
+        Long step = root.get("global_step") instanceof Long l ? l : null;
+        return new LdmCheckpoint(file, tensors, Map.of(), step, null);
     }
 
     Path file() {
@@ -69,6 +75,11 @@ final class LdmCheckpoint implements AutoCloseable {
     /** The safetensors {@code __metadata__}; empty for torch files. */
     Map<String, String> metadata() {
         return metadata;
+    }
+
+    /** The Lightning {@code global_step} a {@code .ckpt} records at its top level, or null (always for safetensors). */
+    Long globalStep() {
+        return globalStep;
     }
 
     /** Every tensor's shape by name. */

@@ -23,13 +23,20 @@ import static org.cd4j.ldm.LdmKeys.VAE;
  * context 1024), a linear or 1×1-convolution {@code proj_in}. What the weights cannot tell takes
  * the value the original LDM configs use: attention heads (SD-1: 8 per layer; SD-2: 64 channels
  * each), text heads (64 channels each), epsilon prediction, no attention upcast, 512-pixel images,
- * SD's PNDM schedule. {@code modelspec.*} metadata (Stability's model-spec keys) refines
+ * SD's PNDM schedule (for SD-2 the last three are placeholders that {@link Sd2Variant} settles
+ * unless something states them). {@code modelspec.*} metadata (Stability's model-spec keys) states
  * prediction type and resolution. A value no rule gives (heads of a width that is not a multiple
  * of 64 …) is left to {@code --model-config} and reported if it is not given there.
  */
 final class LdmInference {
-    /** What was inferred: the configs, the text tower, and the fields that are only placeholders. */
-    record Result(ModelConfigs configs, TextTower tower, Map<String, String> unresolved) {}
+    /**
+     * What was inferred: the configs, the text tower, the fields that are only placeholders, and
+     * the fields the file's {@code modelspec.*} metadata stated (as {@code section.field}).
+     */
+    record Result(ModelConfigs configs, TextTower tower, Map<String, String> unresolved, Set<String> stated) {}
+
+    /** The depth of OpenCLIP ViT-H/14's text tower, SD-2's text encoder. */
+    static final int OPEN_CLIP_H_BLOCKS = 24;
 
     private final Path file;
     private final Map<String, long[]> shapes;
@@ -54,15 +61,21 @@ final class LdmInference {
         ObjectNode unet = in.unet(tower);
         ObjectNode vae = in.vae();
         ObjectNode sched = SdDefaults.scheduler();
+        Set<String> stated = new TreeSet<>();
         String prediction = metadata.getOrDefault("modelspec.prediction_type", "");
-        if (prediction.equals("v") || metadata.getOrDefault("modelspec.architecture", "").endsWith("-v")) {
+        String architecture = metadata.getOrDefault("modelspec.architecture", "");
+        if (prediction.equals("v") || architecture.endsWith("-v")) {
             sched.put("prediction_type", "v_prediction");
+        }
+        if (prediction.equals("v") || prediction.equals("epsilon") || architecture.startsWith("stable-diffusion-v2")) {
+            stated.add("scheduler.prediction_type"); // "stable-diffusion-v2-512" says epsilon as plainly as "-768-v" says v
         }
         String resolution = metadata.getOrDefault("modelspec.resolution", "");
         if (resolution.matches("\\d+x\\d+")) {
             unet.put("sample_size", Integer.parseInt(resolution.substring(0, resolution.indexOf('x'))) / 8);
+            stated.add("unet.sample_size");
         }
-        return new Result(new ModelConfigs(unet, vae, text, sched), tower, in.unresolved);
+        return new Result(new ModelConfigs(unet, vae, text, sched), tower, in.unresolved, stated);
     }
 
     // ------------------------------------------------------------------ UNet
@@ -212,16 +225,19 @@ final class LdmInference {
     private ObjectNode openClip() throws FormatException {
         String p = LdmKeys.OPEN_CLIP;
         int blocks = count(p + "transformer.resblocks.");
-        // A complete OpenCLIP tower (it has text_projection) feeds SD-2 from its penultimate block;
-        // a file without it (diffusers' exporter, cd4j's) already holds only the blocks used.
-        boolean complete = has(p + "text_projection");
+        // A complete OpenCLIP tower (it has text_projection, or all 24 blocks of ViT-H/14, as a file
+        // stripped of the unused projection still has) feeds SD-2 from its penultimate block; a file
+        // without them (diffusers' exporter, cd4j's) holds only the blocks used, as diffusers' 23-layer
+        // SD-2 text encoder does.
+        boolean projection = has(p + "text_projection");
+        boolean complete = projection || blocks == OPEN_CLIP_H_BLOCKS;
         int layers = complete ? blocks - 1 : blocks;
         if (layers < 1) throw new FormatException(file, "has an OpenCLIP text tower of " + blocks + " block(s); SD-2 uses all but the last");
         long[] tokens = shape(p + "token_embedding.weight");
         ObjectNode c = SdDefaults.textEncoder();
         c.put("hidden_act", "gelu");
         return text(c, tokens, shape(p + "positional_embedding"), layers, shape(p + "transformer.resblocks.0.mlp.c_fc.weight"),
-                complete ? (int) shape(p + "text_projection")[1] : (int) tokens[1]);
+                projection ? (int) shape(p + "text_projection")[1] : (int) tokens[1]);
     }
 
     private ObjectNode text(ObjectNode c, long[] tokens, long[] positions, int layers, long[] fc1, int projection) {

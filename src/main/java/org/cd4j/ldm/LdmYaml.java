@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
  *
  * <p>Those files are a fixed shape, so this reads them line by line rather than as general YAML:
  * each key below is taken at its first occurrence (LatentDiffusion's {@code image_size}, the
- * latent size, comes before the UNet's unused one). {@code parameterization} ("eps" / "v") →
- * prediction type; {@code image_size} → UNet sample size; {@code linear_start},
+ * latent size, comes before the UNet's unused one). {@code parameterization} ("eps" / "v", eps when
+ * a LatentDiffusion config leaves it out) → prediction type; {@code image_size} → UNet sample size; {@code linear_start},
  * {@code linear_end}, {@code timesteps} → the scaled-linear schedule (LDM's "linear" schedule is
  * linear in √β, diffusers' {@code scaled_linear}); {@code scale_factor} → the VAE's scaling
  * factor; {@code num_heads} or {@code num_head_channels} (with {@code model_channels} and
@@ -41,8 +41,10 @@ final class LdmYaml {
         }
         ModelConfigs out = ModelConfigs.none();
         try {
-            if (v.containsKey("parameterization")) {
-                String p = v.get("parameterization");
+            // A LatentDiffusion config that names no parameterization means LDM's default, eps
+            // (v2-inference.yaml, SD-2's 512-px base config, is one): it states the prediction type too.
+            String p = v.getOrDefault("parameterization", yaml.contains("LatentDiffusion") ? "eps" : null);
+            if (p != null) {
                 if (!p.equals("eps") && !p.equals("v")) throw bad("parameterization '" + p + "' (expected eps or v)");
                 out.scheduler().put("prediction_type", p.equals("v") ? "v_prediction" : "epsilon");
             }

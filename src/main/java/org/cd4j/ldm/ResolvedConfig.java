@@ -9,8 +9,11 @@ import org.cd4j.vae.VaeConfig;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The configuration a single file becomes: what its weights say ({@link LdmInference}), then the
@@ -21,12 +24,20 @@ import java.util.Objects;
  *
  * @param json  the four config files' contents
  * @param tower the text tower the checkpoint holds
+ * @param open  for an SD-2 file, which of {@link #SD2_VARIANT_FIELDS} nothing stated (neither its
+ *              metadata nor a config), so that {@link Sd2Variant} may settle them from the weights
  */
-record ResolvedConfig(ModelConfigs json, UNetConfig unet, VaeConfig vae, ClipTextConfig text, TextTower tower) {
+record ResolvedConfig(ModelConfigs json, UNetConfig unet, VaeConfig vae, ClipTextConfig text, TextTower tower, Set<String> open) {
     /** Rows of the CLIP BPE vocabulary cd4j ships for single files (SD-1.x and SD-2.x share it). */
     static final int CLIP_VOCAB = 49408;
     /** The safetensors metadata key cd4j stores a single file's full configuration under. */
     static final String METADATA_KEY = "cd4j.model_config";
+    /** What tells SD-2's two kinds apart (512-px epsilon "base" models, 768-px v-prediction ones), as section.field. */
+    static final List<String> SD2_VARIANT_FIELDS = List.of("scheduler.prediction_type", "unet.sample_size", "unet.upcast_attention");
+
+    ResolvedConfig {
+        open = Set.copyOf(open);
+    }
 
     /**
      * Resolves the configuration of {@code file}.
@@ -48,9 +59,16 @@ record ResolvedConfig(ModelConfigs json, UNetConfig unet, VaeConfig vae, ClipTex
                         + "); give it in a model config file, e.g. --model-config with {\"" + f[0] + "\": {\"" + f[1] + "\": N}}");
             }
         }
+        Set<String> open = new TreeSet<>();
+        if (inferred.tower() == TextTower.OPEN_CLIP) {
+            for (String f : SD2_VARIANT_FIELDS) {
+                String[] p = f.split("\\.", 2);
+                if (!inferred.stated().contains(f) && !embedded.sets(p[0], p[1]) && !override.sets(p[0], p[1])) open.add(f);
+            }
+        }
         String source = file.getFileName() + (embedded.isEmpty() ? "" : " + its " + METADATA_KEY) + " + " + overrideSource;
         ResolvedConfig weights = typed(inferred.configs(), inferred.tower(), file + " (inferred from the weights)");
-        ResolvedConfig out = typed(json, inferred.tower(), source);
+        ResolvedConfig out = typed(json, inferred.tower(), source).withOpen(open);
         out.checkAgainst(weights, file, source);
         if (out.text.hiddenSize() != out.unet.crossAttentionDim().get(0)) {
             throw new FormatException(file, "its text encoder is " + out.text.hiddenSize() + " wide but the UNet attends to "
@@ -73,7 +91,11 @@ record ResolvedConfig(ModelConfigs json, UNetConfig unet, VaeConfig vae, ClipTex
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException(source + ": scheduler: " + e.getMessage(), e);
         }
-        return new ResolvedConfig(json, unet, vae, text, tower);
+        return new ResolvedConfig(json, unet, vae, text, tower, Set.of());
+    }
+
+    private ResolvedConfig withOpen(Set<String> fields) {
+        return new ResolvedConfig(json, unet, vae, text, tower, fields);
     }
 
     /** Refuses a given config that changes what the weights decide. */

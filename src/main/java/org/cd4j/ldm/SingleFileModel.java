@@ -11,17 +11,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Stable Diffusion 1.x/2.x single-file checkpoints ({@code .ckpt}, {@code .safetensors} in the
  * CompVis/LDM layout, as model sites distribute them) turned into diffusers folders, which is
  * what the rest of cd4j loads. The configuration is inferred from the weights
  * ({@link LdmInference}); what they cannot tell (v-prediction, attention upcast, image size) comes
- * from a model-config file ({@link ModelConfigs}) or the file's own metadata.
+ * from a model-config file ({@link ModelConfigs}) or the file's own metadata, and for an SD-2 file
+ * that states none of it, from its Lightning step or its UNet's behaviour ({@link Sd2Variant}).
  */
 public final class SingleFileModel {
     /** Bumped when conversion changes, so cached folders of older conversions are not reused. */
-    private static final String CONVERSION = "cd4j-single-file-1";
+    private static final String CONVERSION = "cd4j-single-file-2";
     /** Provenance written into every converted folder. */
     static final String SOURCE_FILE = "cd4j_source.json";
 
@@ -40,6 +42,14 @@ public final class SingleFileModel {
      * @throws FormatException when the file is corrupt or not an SD-1.x/2.x checkpoint
      */
     public static Path materialize(Path checkpoint, Path modelConfigOrNull, Path cacheRoot) throws IOException {
+        return materialize(checkpoint, modelConfigOrNull, cacheRoot, note -> { });
+    }
+
+    /**
+     * {@link #materialize(Path, Path, Path)}, telling {@code notes} what a first conversion left out
+     * or decided (e.g. the prediction type of an SD-2 file that does not state it).
+     */
+    public static Path materialize(Path checkpoint, Path modelConfigOrNull, Path cacheRoot, Consumer<String> notes) throws IOException {
         Path configFile = configFile(checkpoint, modelConfigOrNull);
         ModelConfigs override = configFile == null ? ModelConfigs.none() : ModelConfigs.read(configFile);
         String sha = FileIdentity.sha256(checkpoint, cacheRoot);
@@ -47,7 +57,7 @@ public final class SingleFileModel {
         Path target = cacheRoot.resolve(FileIdentity.safeStem(checkpoint) + "-" + sha.substring(0, 16) + "-" + variant);
         if (Files.isRegularFile(target.resolve("model_index.json"))) return target;
         try {
-            convert(checkpoint, override, describe(configFile, modelConfigOrNull), target, false, sha);
+            convert(checkpoint, override, describe(configFile, modelConfigOrNull), target, false, sha).forEach(notes);
         } catch (FileAlreadyExistsException e) {
             if (!Files.isRegularFile(target.resolve("model_index.json"))) throw e; // something else is in the way
         }
@@ -82,8 +92,9 @@ public final class SingleFileModel {
                                         boolean overwrite, String sha) throws IOException {
         List<String> notes = new ArrayList<>();
         try (LdmCheckpoint ckpt = LdmCheckpoint.open(checkpoint)) {
-            ResolvedConfig config = ResolvedConfig.resolve(checkpoint, ckpt.shapes(), ckpt.metadata(), override, overrideSource);
-            Parts parts = split(ckpt, config, notes);
+            ResolvedConfig resolved = ResolvedConfig.resolve(checkpoint, ckpt.shapes(), ckpt.metadata(), override, overrideSource);
+            Parts parts = split(ckpt, resolved, notes);
+            ResolvedConfig config = Sd2Variant.settle(resolved, ckpt.globalStep(), parts.unet(), notes);
             ObjectNode source = ModelConfigs.JSON.createObjectNode();
             source.put("source", checkpoint.toAbsolutePath().toString());
             source.put("size", Files.size(checkpoint));

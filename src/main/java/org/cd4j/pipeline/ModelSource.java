@@ -95,8 +95,9 @@ public final class ModelSource {
         if (path != null && Files.isRegularFile(path) && isCheckpointName(path)) {
             // a single-file checkpoint from a model site: converted once into a cached diffusers folder
             refuseFlags(options, model, "a single-file checkpoint", false);
-            return new Resolved(org.cd4j.ldm.SingleFileModel.materialize(path, options.modelConfig(), cacheRoot.resolve("single-file")),
-                    path.toAbsolutePath().normalize().toString());
+            Path dir = org.cd4j.ldm.SingleFileModel.materialize(path, options.modelConfig(), cacheRoot.resolve("single-file"),
+                    note -> listener.note(path.getFileName() + ": " + note));
+            return new Resolved(dir, path.toAbsolutePath().normalize().toString());
         }
         if (path != null && Files.exists(path)) {
             throw new BadModelException("--model " + model + " is a file; it takes a diffusers Stable Diffusion folder"
@@ -125,6 +126,11 @@ public final class ModelSource {
             @Override
             public List<String> select(List<String> all) {
                 return StableDiffusionFiles.select(all, o.variant(), o.parts());
+            }
+
+            @Override
+            public boolean settledByCache(List<String> selection) {
+                return StableDiffusionFiles.allOfVariant(selection, o.variant());
             }
 
             @Override

@@ -95,6 +95,49 @@ class HubModelTest {
         assertThat(maxDiff("offline", "hub")).isZero();
     }
 
+    /**
+     * The acceptance case: a {@code cd4j generate} process killed (SIGKILL) in the middle of the
+     * UNet's download leaves its part in the cache, and the next run asks only for the rest.
+     */
+    @Test
+    void aKilledGenerateResumesItsDownloadInTheNextRun() throws Exception {
+        byte[] unet = hub.files("org/tiny").get(UNET);
+        long cut = 1_000_000;
+        hub.stallAfter(UNET, cut, 1); // the CDN sends the first megabyte, then nothing: the process is killed meanwhile
+        Path part = tmp.resolve("hf/hub/models--org--tiny/blobs").resolve(FakeHub.sha256(unet) + ".incomplete");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // user.home as here: the child finds JavaCPP's unpacked natives where this JVM does
+        ProcessBuilder pb = new ProcessBuilder(java, "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-Duser.home=" + System.getProperty("user.home"),
+                "-cp", System.getProperty("java.class.path"),
+                "org.cd4j.cli.Main", "generate", "--model", "org/tiny", "--prompt", "x", "--steps", "1", "--height", "128",
+                "--width", "128", "--output", tmp.resolve("killed.png").toString())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("killed.log").toFile());
+        pb.environment().clear(); // only the test's hub settings, as the in-process runs see them
+        pb.environment().putAll(env("HF_HUB_DOWNLOAD_TIMEOUT", "600", "CD4J_THREADS", "1"));
+        Process p = pb.start();
+        try {
+            long deadline = System.nanoTime() + 180_000_000_000L;
+            while ((!Files.exists(part) || Files.size(part) < cut) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(50);
+            assertThat(p.isAlive()).as(Files.readString(tmp.resolve("killed.log"))).isTrue();
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+        assertThat(part).as("what arrived before the kill").hasSize(cut);
+        assertThat(tmp.resolve("killed.png")).doesNotExist();
+        hub.clearRequests();
+
+        CliRun again = generate(env(), "org/tiny", "resumed");
+
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.err()).contains("downloading " + UNET + " (4.5 MB), resuming at 1.0 MB");
+        assertThat(hub.requestsFor(UNET).stream().filter(r -> r.server().equals("cdn")))
+                .extracting(FakeHub.Request::range).containsExactly("bytes=" + cut + "-");
+        assertThat(hub.requests()).as("the files the killed run finished are not fetched again")
+                .allMatch(r -> r.path().startsWith("/api/") || r.path().contains(UNET) || r.path().contains(UNET.replace('/', '_')));
+        assertThat(maxDiff("resumed", "diffusers")).isLessThanOrEqualTo(1e-3);
+    }
+
     @Test
     void theFp16VariantDownloadsOnlyTheHalfPrecisionWeights() throws IOException {
         Map<String, byte[]> fp16 = new LinkedHashMap<>();
@@ -180,6 +223,34 @@ class HubModelTest {
         assertThat(hubRun.out()).isEqualTo(local.out());
         assertThat(hub.requests()).extracting(FakeHub.Request::path)
                 .noneMatch(p -> p.contains("safetensors") || p.contains("unet") || p.contains("vae"));
+    }
+
+    @Test
+    void theTokenAndRevisionComeFromTheEnvironmentAndTheFlags() throws IOException {
+        String priv = hub.addRepo("org/private", Fixtures.tinySd1(), Map.of(), "hf_secret", false);
+        CliRun without = CliRun.with(env(), "tokenize", "--model", "org/private", "--prompt", "a cat");
+        assertThat(without.code()).isEqualTo(2);
+        assertThat(without.err()).contains("has no repository org/private").contains("set HF_TOKEN");
+
+        CliRun pinned = CliRun.with(env("HF_TOKEN", "hf_secret"), "tokenize", "--model", "org/private", "--revision", priv,
+                "--prompt", "a cat");
+        assertThat(pinned.code()).as(pinned.err()).isZero();
+        assertThat(hub.requests()).filteredOn(r -> r.server().equals("hub")).extracting(FakeHub.Request::path)
+                .anyMatch(p -> p.equals("/api/models/org/private/revision/" + priv));
+        assertThat(tmp.resolve("hf/hub/models--org--private/snapshots").resolve(priv).resolve("tokenizer/vocab.json")).exists();
+        assertThat(tmp.resolve("hf/hub/models--org--private/refs")).as("a commit needs no ref").doesNotExist();
+
+        // the token `huggingface-cli login` saved in $HF_HOME/token serves as well, for a branch
+        Files.writeString(tmp.resolve("hf/token"), "hf_secret\n");
+        CliRun login = CliRun.with(env(), "tokenize", "--model", "org/private", "--prompt", "a cat");
+        assertThat(login.code()).as(login.err()).isZero();
+        assertThat(tmp.resolve("hf/hub/models--org--private/refs/main")).hasContent(priv);
+        assertThat(hub.requests()).filteredOn(r -> r.server().equals("hub")).extracting(FakeHub.Request::authorization)
+                .containsOnly(null, "Bearer hf_secret");
+
+        CliRun wrongRevision = CliRun.with(env(), "tokenize", "--model", "org/private", "--revision", "v9", "--prompt", "a cat");
+        assertThat(wrongRevision.code()).isEqualTo(2);
+        assertThat(wrongRevision.err()).contains("org/private has no revision 'v9'").contains("--revision takes a branch, tag or commit");
     }
 
     /** Every subcommand that takes --model reads it the same way (checked offline: nothing is downloaded). */

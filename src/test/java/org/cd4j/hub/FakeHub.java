@@ -33,8 +33,9 @@ import java.util.stream.Stream;
  * (sha256) and {@code X-Linked-Size}; the CDN honours {@code Range} and, like a signed S3 URL,
  * refuses requests that carry an {@code Authorization} header. Errors carry the hub's
  * {@code X-Error-Code}: 401 {@code RepoNotFound} without a token, 404 with one,
- * {@code RevisionNotFound}, {@code EntryNotFound}, {@code GatedRepo}. Faults can be injected: a
- * status for every request, a connection dropped after some bytes, corrupt or stalled content.
+ * {@code RevisionNotFound}, {@code EntryNotFound}, {@code GatedRepo}, 401 "Invalid credentials" for a
+ * rejected token. Faults can be injected: a status for every request, a listed file that is not
+ * served, a connection dropped after some bytes, corrupt or stalled content.
  */
 public final class FakeHub implements AutoCloseable {
     /** One request as the servers saw it. */
@@ -54,6 +55,8 @@ public final class FakeHub implements AutoCloseable {
     private final Map<String, byte[]> blobs = new ConcurrentHashMap<>(); // sha256 -> content
     private final Map<String, Fault> faults = new ConcurrentHashMap<>(); // repo path -> fault
     private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final java.util.Set<String> hidden = ConcurrentHashMap.newKeySet(); // listed, but answered 404
+    private final java.util.Set<String> rejectedTokens = ConcurrentHashMap.newKeySet();
     private volatile int failStatus;
 
     private FakeHub() throws IOException {
@@ -123,6 +126,16 @@ public final class FakeHub implements AutoCloseable {
         failStatus = status;
     }
 
+    /** {@code path} stays in every file list but is answered 404 {@code EntryNotFound}, as a file the hub lost. */
+    public void hide(String path) {
+        hidden.add(path);
+    }
+
+    /** Requests bearing {@code token} are answered 401 "Invalid credentials", as the hub answers a revoked or mistyped token. */
+    public void rejectToken(String token) {
+        rejectedTokens.add(token);
+    }
+
     /** The next {@code times} downloads of {@code path} stop after {@code after} bytes, the connection cut. */
     public void dropAfter(String path, long after, int times) {
         faults.put(path, new Fault("drop", after, new AtomicInteger(times)));
@@ -188,6 +201,10 @@ public final class FakeHub implements AutoCloseable {
     private Repo access(HttpExchange ex, String id, String revision) throws IOException {
         Repo r = repos.get(id);
         String auth = ex.getRequestHeaders().getFirst("Authorization");
+        if (auth != null && rejectedTokens.contains(auth.replaceFirst("^Bearer ", ""))) {
+            send(ex, 401, new byte[0], Map.of("X-Error-Message", "Invalid credentials in Authorization header"));
+            return null;
+        }
         if (r == null || r.token() != null && !("Bearer " + r.token()).equals(auth)) {
             // The hub's answer to a missing repository and to a private one without the right token alike.
             send(ex, auth == null ? 401 : 404, new byte[0], Map.of("X-Error-Code", "RepoNotFound", "X-Error-Message", "Repository not found"));
@@ -207,7 +224,7 @@ public final class FakeHub implements AutoCloseable {
     private void resolve(HttpExchange ex, String id, String revision, String file) throws IOException {
         Repo r = access(ex, id, revision);
         if (r == null) return;
-        byte[] content = r.files().get(file);
+        byte[] content = hidden.contains(file) ? null : r.files().get(file);
         if (content == null) {
             send(ex, 404, new byte[0], Map.of("X-Error-Code", "EntryNotFound", "X-Error-Message", "Entry not found", "X-Repo-Commit", r.commit()));
             return;

@@ -104,6 +104,30 @@ class HubDownloaderTest {
         for (String f : EXTRA.keySet()) assertThat(hub.requestsFor(f)).as(f).isEmpty();
     }
 
+    /**
+     * A cache filled by Python ({@code snapshot_download}, which fetches every file of the
+     * repository), written here by hand in huggingface_hub's layout rather than by cd4j: used as it
+     * is, online and offline, without one request.
+     */
+    @Test
+    void aCacheFilledByHuggingfaceHubIsUsedWithoutARequest() throws IOException {
+        Path repo = repoDir();
+        for (Map.Entry<String, byte[]> f : hub.files("org/tiny").entrySet()) {
+            Path blob = repo.resolve("blobs").resolve(FakeHub.etagOf(f.getKey(), f.getValue()));
+            Files.createDirectories(blob.getParent());
+            Files.write(blob, f.getValue());
+            Path pointer = repo.resolve("snapshots").resolve(commit).resolve(f.getKey());
+            Files.createDirectories(pointer.getParent());
+            Files.createSymbolicLink(pointer, pointer.getParent().relativize(blob)); // os.path.relpath, as huggingface_hub links
+        }
+        Files.createDirectories(repo.resolve("refs"));
+        Files.writeString(repo.resolve("refs/main"), commit);
+
+        assertThat(download(settings())).isEqualTo(repo.resolve("snapshots").resolve(commit));
+        assertThat(download(settings().withOffline(true))).isEqualTo(repo.resolve("snapshots").resolve(commit));
+        assertThat(hub.requests()).isEmpty();
+    }
+
     @Test
     void aBlobBeingDownloadedElsewhereIsWaitedForAndNotFetchedAgain() throws Exception {
         byte[] content = hub.files("org/tiny").get(UNET);
@@ -136,6 +160,45 @@ class HubDownloaderTest {
         assertThat(download(settings())).isEqualTo(first);
         assertThat(download(settings().withOffline(true))).isEqualTo(first);
         assertThat(hub.requests()).isEmpty();
+    }
+
+    /** What ModelSource asks for with --variant. */
+    static FileSelector variant(String v) {
+        return new FileSelector() {
+            @Override
+            public List<String> select(List<String> files) {
+                return StableDiffusionFiles.select(files, v, Set.copyOf(StableDiffusionFiles.PARTS));
+            }
+
+            @Override
+            public boolean settledByCache(List<String> selection) {
+                return StableDiffusionFiles.allOfVariant(selection, v);
+            }
+        };
+    }
+
+    /** The plain weights in the cache do not stand in for a variant the repository has, except offline. */
+    @Test
+    void aVariantIsFetchedThoughThePlainWeightsAreCached() throws IOException {
+        download(settings());
+        hub.clearRequests();
+        String fp16 = "unet/diffusion_pytorch_model.fp16.safetensors";
+        List<String> notes = new java.util.ArrayList<>();
+        DownloadListener noting = new DownloadListener() {
+            @Override
+            public void note(String message) {
+                notes.add(message);
+            }
+        };
+        Path offline = new HubDownloader(settings().withOffline(true)).snapshot(REPO, "main", variant("fp16"), noting);
+        assertThat(offline.resolve(fp16)).doesNotExist();
+        assertThat(notes).singleElement().asString().contains("HF_HUB_OFFLINE is set").contains(UNET);
+        assertThat(hub.requests()).isEmpty();
+
+        Path dir = new HubDownloader(settings()).snapshot(REPO, "main", variant("fp16"), DownloadListener.NONE);
+        assertThat(Files.readAllBytes(dir.resolve(fp16))).isEqualTo(EXTRA.get(fp16));
+        assertThat(hub.requestsFor(fp16)).extracting(FakeHub.Request::server).containsExactly("hub", "cdn");
+        assertThat(hub.requestsFor(UNET)).isEmpty();
     }
 
     @Test
@@ -317,6 +380,35 @@ class HubDownloaderTest {
         assertThatThrownBy(() -> download(settings()))
                 .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.kind()).isEqualTo(HubException.Kind.SERVER))
                 .hasMessageContaining("HTTP 500").hasMessageContaining("try again later");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"403, UNAUTHORIZED, forbids access to org/tiny (HTTP 403", "429, SERVER, too many requests",
+            "502, SERVER, (HTTP 502); try again later"})
+    void otherRefusalsSayWhatToDo(int status, HubException.Kind kind, String message) {
+        hub.failWith(status);
+        assertThatThrownBy(() -> download(settings()))
+                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.kind()).isEqualTo(kind))
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void aListedFileTheHubDoesNotServeIsNamed() {
+        hub.hide(UNET);
+        assertThatThrownBy(() -> download(settings()))
+                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.kind()).isEqualTo(HubException.Kind.FILE_NOT_FOUND))
+                .hasMessageContaining("org/tiny has no file " + UNET).hasMessageContaining("(HTTP 404)");
+        assertThat(repoDir().resolve("snapshots").resolve(commit).resolve(UNET)).doesNotExist();
+    }
+
+    @Test
+    void aTokenTheHubRefusesIsNamed() throws IOException {
+        hub.rejectToken("hf_revoked");
+        HubSettings revoked = new HubSettings(hub.endpoint(), tmp.resolve("hub"), "hf_revoked", false, Duration.ofSeconds(30), Duration.ZERO);
+        assertThatThrownBy(() -> new HubDownloader(revoked).snapshot(REPO, "main", pipeline(), DownloadListener.NONE))
+                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.kind()).isEqualTo(HubException.Kind.UNAUTHORIZED))
+                .hasMessageContaining("the hub refused the token in HF_TOKEN (HTTP 401: Invalid credentials")
+                .hasMessageContaining("set HF_TOKEN to a valid access token").message().doesNotContain("hf_revoked");
     }
 
     @Test

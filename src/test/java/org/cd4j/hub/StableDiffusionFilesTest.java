@@ -54,6 +54,15 @@ class StableDiffusionFilesTest {
     }
 
     @Test
+    void aSelectionTellsWhetherItFellBackFromTheVariant() {
+        assertThat(StableDiffusionFiles.allOfVariant(StableDiffusionFiles.select(SD15, "fp16", ALL), "fp16")).isTrue();
+        assertThat(StableDiffusionFiles.allOfVariant(StableDiffusionFiles.select(SD15, null, ALL), "fp16")).isFalse();
+        assertThat(StableDiffusionFiles.allOfVariant(StableDiffusionFiles.select(SD15, null, ALL), null)).isTrue();
+        assertThat(StableDiffusionFiles.allOfVariant(StableDiffusionFiles.select(SD15, "fp16", Set.of("tokenizer")), "fp16"))
+                .as("nothing to fall back from").isTrue();
+    }
+
+    @Test
     void aPartWithoutTheVariantFallsBackToItsPlainWeights() {
         List<String> files = SD15.stream().filter(f -> !f.equals("vae/diffusion_pytorch_model.fp16.safetensors")
                 && !f.equals("vae/diffusion_pytorch_model.fp16.bin")).toList();

@@ -52,17 +52,36 @@ class LdmInferenceTest {
         assertThat(c.text().intermediateSize()).isEqualTo(4096);
         assertThat(c.text().hiddenAct()).isEqualTo("gelu");
         assertThat(c.json().scheduler().path("prediction_type").asText()).isEqualTo("v_prediction");
+        assertThat(c.unet().sampleSize()).isEqualTo(96);
+        assertThat(c.open()).as("metadata and config stated everything").isEmpty();
 
+        // Nothing states what SD-2's two kinds differ in: left open for Sd2Variant (placeholders: base SD-2)
         ResolvedConfig plain = ResolvedConfig.resolve(FILE, SdShapes.sd21(true), Map.of(), ModelConfigs.none(), "none");
+        assertThat(plain.open()).containsExactlyInAnyOrder("scheduler.prediction_type", "unet.sample_size", "unet.upcast_attention");
         assertThat(plain.json().scheduler().path("prediction_type").asText()).isEqualTo("epsilon");
         assertThat(plain.unet().upcastAttention()).isFalse();
         assertThat(plain.unet().sampleSize()).isEqualTo(64);
+        ResolvedConfig base = ResolvedConfig.resolve(FILE, SdShapes.sd21(true), Map.of("modelspec.architecture", "stable-diffusion-v2-512"),
+                ModelConfigs.none(), "none");
+        assertThat(base.open()).containsExactlyInAnyOrder("unet.sample_size", "unet.upcast_attention");
+        assertThat(ResolvedConfig.resolve(FILE, SdShapes.sd15(), Map.of(), ModelConfigs.none(), "none").open())
+                .as("SD-1 has one kind").isEmpty();
     }
 
     @Test
     void anSd21FileWrittenByDiffusersExporterKeepsAllItsBlocks() throws Exception {
         ResolvedConfig c = ResolvedConfig.resolve(FILE, SdShapes.sd21(false), Map.of(), ModelConfigs.none(), "none");
         assertThat(c.text().numHiddenLayers()).isEqualTo(23);
+    }
+
+    @Test
+    void anSd21FileStrippedOfTheProjectionStillConditionsOnThePenultimateBlock() throws Exception {
+        Map<String, long[]> shapes = new LinkedHashMap<>(SdShapes.sd21(true));
+        shapes.remove(LdmKeys.OPEN_CLIP + "text_projection");
+        shapes.remove(LdmKeys.OPEN_CLIP + "logit_scale");
+        ResolvedConfig c = ResolvedConfig.resolve(FILE, shapes, Map.of(), ModelConfigs.none(), "none");
+        assertThat(c.text().numHiddenLayers()).as("24 blocks of ViT-H: the last is left out, as diffusers does").isEqualTo(23);
+        assertThat(c.text().projectionDim()).isEqualTo(1024);
     }
 
     @Test

@@ -75,7 +75,9 @@ class LdmYamlTest {
                 .replace("num_head_channels: 64 # need to fix for flash-attn", "num_heads: 8")
                 .replace("use_linear_in_transformer: True", "").replace("context_dim: 1024", "context_dim: 768");
         ModelConfigs c = LdmYaml.parse(v1, "v1-inference.yaml");
-        assertThat(c.scheduler().has("prediction_type")).isFalse();
+        assertThat(c.scheduler().path("prediction_type").asText()).as("LatentDiffusion's default parameterization").isEqualTo("epsilon");
+        assertThat(LdmYaml.parse("model:\n  params:\n    image_size: 64\n", "part.yaml").scheduler().has("prediction_type"))
+                .as("not a LatentDiffusion config: states nothing about it").isFalse();
         assertThat(c.unet().path("attention_head_dim").asInt()).isEqualTo(8);
         assertThat(c.unet().path("sample_size").asInt()).isEqualTo(64);
     }

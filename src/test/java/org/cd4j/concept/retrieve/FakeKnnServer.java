@@ -48,6 +48,8 @@ public final class FakeKnnServer implements AutoCloseable {
     });
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
     private final List<JsonNode> queries = Collections.synchronizedList(new ArrayList<>());
     private volatile List<Result> results = List.of();
     private volatile int serviceStatus = 200;
@@ -164,7 +166,13 @@ public final class FakeKnnServer implements AutoCloseable {
         }
     }
 
+    /** The most picture requests that were being answered at the same time. */
+    public int maxInFlight() {
+        return maxInFlight.get();
+    }
+
     private void image(HttpExchange ex) throws IOException {
+        maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         try (ex) {
             String name = ex.getRequestURI().getPath().substring("/img/".length());
             int hit = hits.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
@@ -191,6 +199,8 @@ public final class FakeKnnServer implements AutoCloseable {
             send(ex, r.status(), r.body(), r.type(), r.chunked());
         } catch (IOException e) {
             // the client gave up (time-out, size limit): nothing to do
+        } finally {
+            inFlight.decrementAndGet();
         }
     }
 

@@ -125,6 +125,21 @@ class ServiceRetrievalTest {
     }
 
     @Test
+    void downloadsAsManyAtOnceAsThereAreWorkers() throws Exception {
+        List<FakeKnnServer.Result> results = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            fake.slow(i + ".png", FakeKnnServer.png(8, 8, 40 + i), 1000); // each answer takes a second
+            results.add(new FakeKnnServer.Result(fake.img(i + ".png"), "cat " + i, 0.5));
+        }
+        fake.results(results);
+        HttpSettings patient = new HttpSettings(Duration.ofSeconds(20), 0, Duration.ZERO, 20_000);
+        Retrieval.Outcome o = Retrieval.fromService(new KnnService(fake.serviceUrl(), KnnOptions.REFERENCE, patient), 10_000, patient,
+                target(tmp.resolve("par"), 8, 4), RetrievalListener.NONE);
+        assertThat(o.written()).isEqualTo(8);
+        assertThat(fake.maxInFlight()).as("four downloads at once, never more").isEqualTo(4);
+    }
+
+    @Test
     void sendsTheRequestOfTheReferenceClient() throws Exception {
         fake.picture("a.png", FakeKnnServer.png(8, 8, 1));
         fake.results(List.of(new FakeKnnServer.Result(fake.img("a.png"), "a cat", 0.3)));
