@@ -3,6 +3,7 @@ package org.cd4j.vae;
 import org.bytedeco.pytorch.Tensor;
 import org.cd4j.io.LoadedWeights;
 import org.cd4j.io.WeightFile;
+import org.cd4j.nn.AttentionKernel;
 import org.cd4j.nn.Conv2d;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.Module;
@@ -51,6 +52,12 @@ public final class AutoencoderKL extends Module {
 
     public VaeConfig config() {
         return config;
+    }
+
+    /** Sets how the mid blocks' attention is computed (see {@link AttentionKernel}). */
+    public void setAttentionKernel(AttentionKernel kernel) {
+        java.util.Objects.requireNonNull(kernel, "kernel");
+        for (Module m : namedModules().values()) if (m instanceof VaeAttention a) a.setKernel(kernel);
     }
 
     /** {@code scaling_factor}: latents for the UNet are {@code sample * scalingFactor}. */
