@@ -87,7 +87,7 @@ public record AttentionKernel(Mode mode, long budgetBytes) {
     public Tensor attend(Tensor q, Tensor k, Tensor v, double scale) {
         return switch (choose(q, k, v)) {
             case FUSED -> F.sdpa(q, k, v, null, false, scale);
-            case FULL -> full(q, k, v, scale);
+            case FULL -> Scopes.keep(() -> full(q, k, v, scale)); // scores and weights freed on return
             case SLICED -> sliced(q, k, v, scale, chunkRows(q, k));
             case AUTO -> throw new AssertionError("choose() resolves AUTO");
         };
