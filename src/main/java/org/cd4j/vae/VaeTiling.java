@@ -50,9 +50,9 @@ public final class VaeTiling {
     }
 
     /**
-     * 2048 × 2048: above this many pixels {@link Mode#AUTO} tiles. An untiled SD decode takes
-     * about 4 GiB per megapixel beside the model (docs/BENCHMARKS.md), so this is where it
-     * outgrows a 16 GiB machine; below, images stay diffusers' untiled ones.
+     * 2048 × 2048: above this many pixels {@link Mode#AUTO} tiles. An untiled SD decode grows
+     * about 3.6 GiB per megapixel (3.77 GiB at 1024 × 1024, docs/BENCHMARKS.md), ~15 GiB here;
+     * below, images stay diffusers' untiled ones.
      */
     public static final long AUTO_PIXELS = 2048L * 2048L;
 
