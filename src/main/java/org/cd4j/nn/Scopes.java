@@ -38,7 +38,10 @@ public final class Scopes {
         return chain(x, List.of(steps));
     }
 
-    /** {@code x} through each step in turn; only the current step's input and output are alive at once. */
+    /**
+     * {@code x} through each step in turn; only the current step's input and output are alive at
+     * once. A step may return its input unchanged; {@code x} itself is never released here.
+     */
     public static Tensor chain(Tensor x, List<? extends UnaryOperator<Tensor>> steps) {
         Tensor h = x;
         boolean ours = false; // whether h is a result of ours, held by our reference alone
@@ -46,11 +49,12 @@ public final class Scopes {
             Tensor next;
             try (PointerScope scope = new PointerScope()) {
                 next = step.apply(h);
-                next.retainReference();
+                if (next != h && next != x) next.retainReference(); // a new result survives the scope, ours
             }
-            if (ours) h.releaseReference(); // frees the previous result (unless the step returned it)
+            if (next == h) continue; // the step changed nothing
+            if (ours) h.releaseReference(); // frees the previous result
             h = next;
-            ours = true;
+            ours = next != x; // the caller's own tensor stays the caller's
         }
         return ours ? handOver(h) : h;
     }

@@ -59,6 +59,10 @@ class ScopesTest {
             Parity.assertRelative("d(Σ 3x² + 1)/dx", x.grad(), F.mul(x.detach(), 6.0), 1e-7);
             assertThat(Scopes.chain(x)).as("no steps: the input itself").isSameAs(x);
         }
-        assertThat(x.defined()).isTrue(); // made outside the scope: untouched by it
+        // x belongs to no scope: steps that hand it back must neither take nor give up a reference to it
+        double sum = x.sum().item_double();
+        assertThat(Scopes.chain(x, a -> a, a -> F.mul(a, 2.0), a -> x, a -> a)).isSameAs(x);
+        System.gc();
+        assertThat(x.sum().item_double()).isEqualTo(sum);
     }
 }
