@@ -25,8 +25,8 @@ public record Workload(BenchLabel label, Device device, double gflop, Runnable p
     public MemoryResult memory() {
         System.gc(); // native memory of earlier garbage handles, freed now rather than during the pass
         try (PointerScope scope = new PointerScope()) {
-            long before = Rss.currentBytes();
             boolean reset = Rss.resetPeak();
+            long before = Rss.currentBytes(); // after the reset: the high-water mark is at least this
             pass.run();
             return new MemoryResult(label, before, Rss.peakBytes(), reset);
         }
