@@ -101,8 +101,8 @@ class AttentionKernelTest {
     /** Peak resident growth while {@code kernel} attends, bytes. */
     private static long growth(AttentionKernel kernel, Tensor q, Tensor k, Tensor v) {
         try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
-            long before = Rss.currentBytes();
             Rss.resetPeak();
+            long before = Rss.currentBytes();
             kernel.attend(q, k, v, SCALE);
             long grown = Rss.peakBytes() - before;
             System.out.printf("[memory] %s: +%.1f MiB%n", kernel.mode(), grown / 1048576.0);

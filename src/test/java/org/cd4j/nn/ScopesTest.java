@@ -37,8 +37,8 @@ class ScopesTest {
 
     private static long growth(java.util.function.Supplier<Tensor> body) {
         try (PointerScope scope = new PointerScope()) {
-            long before = Rss.currentBytes();
             Rss.resetPeak();
+            long before = Rss.currentBytes();
             Tensor out = body.get();
             assertThat(out.max().item_double()).isEqualTo(5.0);
             long grown = Rss.peakBytes() - before;
