@@ -1,24 +1,20 @@
 package org.cd4j.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.Arrays;
 
 /**
- * One benchmark measurement, printed as one JSON line: what was timed and how
- * ({@code what, arch, latent, batch, dtype, device}), the median of the timed repeats and their
- * spread, the analytic work ({@code gflop}) and speed ({@code gflops_per_s}), the share of the
- * machine's measured matrix-product peak for that dtype where a peak is known, the process's
- * peak resident memory, and the machine ({@link Machine}).
+ * One timing measurement, printed as one JSON line: what was timed and how ({@link BenchLabel}),
+ * the median of the timed repeats and their spread, the analytic work ({@code gflop}) and speed
+ * ({@code gflops_per_s}), the share of the machine's measured matrix-product peak for that dtype
+ * where a peak is known, the process's peak resident memory, and the machine ({@link Machine}).
  *
- * @param arch the architecture preset, or null where none applies
  * @param seconds the timed repeats
  * @param gflop work of one repeat in GFLOP, or 0 where it is not counted
- * @param peakGflops the machine's matrix-product peak for {@code dtype}, or NaN when unknown
+ * @param peakGflops the machine's matrix-product peak for the label's dtype, or NaN when unknown
  */
-public record BenchResult(String what, String arch, int latent, int batch, String dtype, String device,
-                          double[] seconds, double gflop, double peakGflops, double peakRssGib) {
+public record BenchResult(BenchLabel label, double[] seconds, double gflop, double peakGflops, double peakRssGib) {
     public double medianSeconds() {
         return median(seconds);
     }
@@ -37,14 +33,7 @@ public record BenchResult(String what, String arch, int latent, int batch, Strin
     }
 
     public String toJson() {
-        ObjectMapper m = new ObjectMapper();
-        ObjectNode o = m.createObjectNode();
-        o.put("what", what);
-        if (arch != null) o.put("arch", arch);
-        if (latent > 0) o.put("latent", latent);
-        o.put("batch", batch);
-        o.put("dtype", dtype);
-        o.put("device", device);
+        ObjectNode o = label.start();
         o.put("median_s", significant(medianSeconds()));
         o.put("min_s", significant(Arrays.stream(seconds).min().orElse(0)));
         o.put("max_s", significant(Arrays.stream(seconds).max().orElse(0)));
@@ -58,16 +47,11 @@ public record BenchResult(String what, String arch, int latent, int batch, Strin
             }
         }
         o.put("peak_rss_gib", significant(peakRssGib));
-        o.set("machine", Machine.describe());
-        try {
-            return m.writeValueAsString(o);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return BenchLabel.finish(o);
     }
 
     /** Five significant digits: enough for any timing, short for people, whatever the magnitude. */
-    private static double significant(double v) {
+    static double significant(double v) {
         if (v == 0 || !Double.isFinite(v)) return v;
         return new java.math.BigDecimal(v).round(new java.math.MathContext(5)).doubleValue();
     }

@@ -28,7 +28,7 @@ public final class MatmulPeak {
         try (NoGradGuard g = new NoGradGuard()) {
             secs = Repeats.time(device, warmup, repeats, () -> a.mm(b));
         }
-        return new BenchResult("matmul", null, 0, n, name(dtype), device.toString(), secs, 2.0 * n * n * n / 1e9, Double.NaN,
+        return new BenchResult(new BenchLabel("matmul", null, 0, n, name(dtype), device.toString(), null), secs, 2.0 * n * n * n / 1e9, Double.NaN,
                 Rss.peakBytes() / (double) (1L << 30));
     }
 

@@ -1,13 +1,14 @@
 package org.cd4j.bench;
 
 import org.cd4j.unet.UNetConfig;
+import org.cd4j.vae.VaeConfig;
 
 import java.util.List;
 
 /**
- * Architectures for benchmarks with random weights: the published {@code unet/config.json} of
- * the Stable Diffusion releases, so timings can be measured without downloading weights, and
- * the tiny test model's.
+ * Architectures for benchmarks with random weights: the published {@code unet/config.json} and
+ * {@code vae/config.json} of the Stable Diffusion releases, so timings can be measured without
+ * downloading weights, and the tiny test model's.
  */
 public final class Presets {
     private Presets() {}
@@ -47,6 +48,26 @@ public final class Presets {
                         + "\"sample_size\":16,\"up_block_types\":[\"UpBlock2D\",\"CrossAttnUpBlock2D\"]}", "preset tiny");
             default:
                 throw new IllegalArgumentException("unknown architecture '" + arch + "' (expected " + String.join(", ", NAMES) + ")");
+        }
+    }
+
+    /** The VAE config of a preset: SD's {@code AutoencoderKL} (SD-2.1's differs only in sample_size, 768). */
+    public static VaeConfig vae(String arch) {
+        String json = switch (arch) {
+            case "sd15", "sd21" -> "{\"block_out_channels\":[128,256,512,512],\"layers_per_block\":2,\"norm_num_groups\":32,"
+                    + "\"latent_channels\":4,\"sample_size\":" + (arch.equals("sd15") ? 512 : 768) + ","
+                    + "\"down_block_types\":[\"DownEncoderBlock2D\",\"DownEncoderBlock2D\",\"DownEncoderBlock2D\",\"DownEncoderBlock2D\"],"
+                    + "\"up_block_types\":[\"UpDecoderBlock2D\",\"UpDecoderBlock2D\",\"UpDecoderBlock2D\",\"UpDecoderBlock2D\"]}";
+            case "tiny" -> "{\"block_out_channels\":[32,32,64,64],\"layers_per_block\":2,\"norm_num_groups\":32,"
+                    + "\"latent_channels\":4,\"sample_size\":128,"
+                    + "\"down_block_types\":[\"DownEncoderBlock2D\",\"DownEncoderBlock2D\",\"DownEncoderBlock2D\",\"DownEncoderBlock2D\"],"
+                    + "\"up_block_types\":[\"UpDecoderBlock2D\",\"UpDecoderBlock2D\",\"UpDecoderBlock2D\",\"UpDecoderBlock2D\"]}";
+            default -> throw new IllegalArgumentException("unknown architecture '" + arch + "' (expected " + String.join(", ", NAMES) + ")");
+        };
+        try {
+            return VaeConfig.fromJson(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json), "preset " + arch);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 }

@@ -13,6 +13,22 @@ public final class Rss {
         return field("VmHWM:");
     }
 
+    /**
+     * Resets the peak resident size to the current one (Linux: {@code 5} written to
+     * {@code /proc/self/clear_refs}), so {@link #peakBytes} then tells the peak of what follows,
+     * not of the model loading before it.
+     *
+     * @return whether the reset worked (false where the kernel does not offer it)
+     */
+    public static boolean resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Current resident set size (VmRSS) in bytes. */
     public static long currentBytes() {
         return field("VmRSS:");

@@ -4,6 +4,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.cd4j.concept.AdamW;
 import org.cd4j.concept.CustomDiffusionAttnProcessor;
 import org.cd4j.concept.TrainMode;
+import org.cd4j.nn.AttentionKernel;
 import org.cd4j.nn.Autocast;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.Device;
@@ -19,7 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Times one Custom Diffusion training step of a preset UNet with random weights: forward with
+ * One Custom Diffusion training step of a preset UNet with random weights: forward with
  * the Custom Diffusion attention processor, MSE loss against noise, backward, AdamW on the
  * cross-attention key/value weights only (32 tensors, 19.2 M parameters for SD-1.5) — the work
  * the Python reference's benchmark step does. A step costs about twice the forward FLOPs
@@ -29,9 +30,9 @@ import java.util.Map;
 public final class TrainStepBench {
     private TrainStepBench() {}
 
-    /** @param peakGflops the matrix-product peak in the compute dtype ({@code amp}), NaN when unknown */
-    public static BenchResult run(Device device, String arch, int latent, int batch, DType amp, boolean checkpointing, int warmup,
-                                  int repeats, double peakGflops) {
+    /** @param amp the autocast dtype (F32: none) */
+    public static Workload workload(Device device, String arch, int latent, int batch, DType amp, boolean checkpointing,
+                                    AttentionKernel attention) {
         UNetConfig cfg = Presets.unet(arch);
         UNet2DConditionModel unet = new UNet2DConditionModel(cfg, DType.F32);
         RandomWeights.fill(unet, 0);
@@ -45,12 +46,13 @@ public final class TrainStepBench {
             }
         });
         for (Attention a : unet.attentions().values()) a.setProcessor(CustomDiffusionAttnProcessor.INSTANCE);
+        unet.setAttentionKernel(attention);
         AdamW opt = AdamW.withDefaults(trained);
         Rng rng = Rng.seeded(1);
         Tensor x = device.put(rng.randn(batch, cfg.inChannels(), latent, latent));
         Tensor noise = device.put(rng.randn(batch, cfg.inChannels(), latent, latent));
         Tensor ctx = device.put(rng.randn(batch, 77, cfg.crossAttentionDim().get(0)));
-        double[] secs = Repeats.time(device, warmup, repeats, () -> {
+        Runnable pass = () -> {
             Tensor loss;
             SegmentTape tape = checkpointing ? new SegmentTape() : null;
             try (Autocast ac = Autocast.to(device, amp)) {
@@ -60,10 +62,11 @@ public final class TrainStepBench {
             if (tape != null) tape.backward(loss); else loss.backward();
             opt.step(1e-5);
             opt.zeroGrad();
-        });
+        };
         double gflop = 2 * batch * UNetFlops.forward(cfg, latent, latent, 77) / 1e9;
         String what = checkpointing ? "train_step_checkpointed" : "train_step";
-        return new BenchResult(what, arch, latent, batch, amp == DType.F32 ? "fp32" : MatmulPeak.name(amp) + "-autocast",
-                device.toString(), secs, gflop, peakGflops, Rss.peakBytes() / (double) (1L << 30));
+        BenchLabel label = new BenchLabel(what, arch, latent, batch, amp == DType.F32 ? "fp32" : MatmulPeak.name(amp) + "-autocast",
+                device.toString(), attention.mode().flag());
+        return new Workload(label, device, gflop, pass);
     }
 }

@@ -2,12 +2,17 @@ package org.cd4j.cli;
 
 import org.cd4j.bench.BenchResult;
 import org.cd4j.bench.MatmulPeak;
+import org.cd4j.bench.MemoryResult;
 import org.cd4j.bench.Presets;
 import org.cd4j.bench.TrainStepBench;
 import org.cd4j.bench.UNetBench;
+import org.cd4j.bench.VaeDecodeBench;
+import org.cd4j.bench.Workload;
+import org.cd4j.nn.AttentionKernel;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.Device;
 import org.cd4j.nn.Torch;
+import org.cd4j.vae.VaeTiling;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -15,24 +20,26 @@ import picocli.CommandLine.Parameters;
 import java.util.concurrent.Callable;
 
 /**
- * {@code cd4j bench unet|train|peak}: times a UNet forward pass or a Custom Diffusion training
- * step of a real architecture with random weights, or the machine's matrix-product peak. Prints
- * one JSON line per measurement ({@link BenchResult}): the median of at least 5 timed runs,
- * GFLOP/s and the share of the peak measured in the same dtype, peak memory, and the machine.
+ * {@code cd4j bench unet|train|vae-decode|peak}: times a UNet forward pass, a Custom Diffusion
+ * training step or a VAE decode of a real architecture with random weights, or the machine's
+ * matrix-product peak. Prints one JSON line per measurement ({@link BenchResult}): the median of
+ * at least 5 timed runs, GFLOP/s and the share of the peak measured in the same dtype, peak
+ * memory, and the machine. With {@code --memory}, one untimed pass and its peak resident memory
+ * instead ({@link MemoryResult}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmark a UNet forward pass, a training step or the matrix-product peak; one JSON line per measurement.")
+        description = "Benchmark a UNet forward pass, a training step, a VAE decode or the matrix-product peak; one JSON line per measurement.")
 public final class BenchCommand implements Callable<Integer> {
     /** Fewer timed runs give no useful median. */
     static final int MIN_REPEATS = 5;
 
-    @Parameters(index = "0", paramLabel = "unet|train|peak", description = "What to time.")
+    @Parameters(index = "0", paramLabel = "unet|train|vae-decode|peak", description = "What to measure.")
     String what;
 
     @Option(names = "--arch", defaultValue = "sd15", description = "Architecture: sd15, sd21, tiny (default: ${DEFAULT-VALUE}).")
     String arch;
 
-    @Option(names = "--latent", defaultValue = "64", description = "Latent side (64 = 512 px) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--latent", defaultValue = "64", description = "Latent side (64 = 512 px, 128 = 1024 px) (default: ${DEFAULT-VALUE}).")
     int latent;
 
     @Option(names = "--warmup", defaultValue = "2", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
@@ -49,6 +56,17 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--gradient-checkpointing", description = "Train step with block recomputation (train only).")
     boolean checkpointing;
+
+    @Option(names = "--attention", paramLabel = "MODE", defaultValue = "auto", description = MemoryFlags.ATTENTION_HELP)
+    String attention;
+
+    @Option(names = "--vae-tiling", paramLabel = "MODE", defaultValue = "off",
+            description = "auto, on or off: tiled VAE decoding (vae-decode only) (default: ${DEFAULT-VALUE}).")
+    String vaeTiling;
+
+    @Option(names = "--memory", description = "One untimed pass and its peak resident memory instead of timings"
+            + " (--warmup and --repeats do not apply).")
+    boolean memory;
 
     @Option(names = "--peak-gflops", paramLabel = "F", description = "The matrix-product peak to report shares against"
             + " (default: measured first, ~1 s).")
@@ -81,16 +99,22 @@ public final class BenchCommand implements Callable<Integer> {
             throw new UsageException("--dtype " + e.getMessage());
         }
         if (batch < 1) throw new UsageException("--batch must be at least 1");
+        AttentionKernel kernel = MemoryFlags.attention(attention);
+        VaeTiling.Mode tiling = MemoryFlags.tiling(vaeTiling);
         if (threads != null) Torch.setThreads(threads);
         Device dev = DeviceFlag.parse(device);
-        switch (what) {
-            case "unet" -> print(UNetBench.run(dev, arch, latent, dt, warmup, repeats, peak(dev, dt)));
-            case "train" -> print(TrainStepBench.run(dev, arch, latent, batch, dt, checkpointing, warmup, repeats, peak(dev, dt)));
+        Workload w = switch (what) {
+            case "unet" -> UNetBench.workload(dev, arch, latent, dt, kernel);
+            case "train" -> TrainStepBench.workload(dev, arch, latent, batch, dt, checkpointing, kernel);
+            case "vae-decode" -> VaeDecodeBench.workload(dev, arch, latent, dt, kernel, tiling);
             case "peak" -> {
-                for (DType d : new DType[] {DType.F32, DType.BF16}) print(MatmulPeak.run(dev, d, matrix, warmup, repeats));
+                if (memory) throw new UsageException("--memory does not apply to peak (a matrix product's memory says nothing)");
+                for (DType d : new DType[] {DType.F32, DType.BF16}) print(MatmulPeak.run(dev, d, matrix, warmup, repeats).toJson());
+                yield null;
             }
-            default -> throw new UsageException("bench target '" + what + "' is unknown (expected unet, train or peak)");
-        }
+            default -> throw new UsageException("bench target '" + what + "' is unknown (expected unet, train, vae-decode or peak)");
+        };
+        if (w != null) print(memory ? w.memory().toJson() : w.time(warmup, repeats, w.gflop() > 0 ? peak(dev, dt) : Double.NaN).toJson());
         return 0;
     }
 
@@ -98,8 +122,8 @@ public final class BenchCommand implements Callable<Integer> {
         return peakGflops != null ? peakGflops : MatmulPeak.measure(dev, dt);
     }
 
-    private static void print(BenchResult r) {
-        System.out.println(r.toJson());
+    private static void print(String line) {
+        System.out.println(line);
         System.out.flush();
     }
 }

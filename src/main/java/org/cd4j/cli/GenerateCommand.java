@@ -5,6 +5,7 @@ import org.cd4j.concept.delta.DeltaApplier;
 import org.cd4j.io.Png;
 import org.cd4j.io.SafetensorsFile;
 import org.cd4j.io.SafetensorsWriter;
+import org.cd4j.nn.AttentionKernel;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.Device;
 import org.cd4j.pipeline.GenerationRequest;
@@ -13,6 +14,7 @@ import org.cd4j.pipeline.ModelFolder;
 import org.cd4j.pipeline.ModelSource;
 import org.cd4j.pipeline.StableDiffusion;
 import org.cd4j.sched.Samplers;
+import org.cd4j.vae.VaeTiling;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -42,6 +44,9 @@ public final class GenerateCommand implements Callable<Integer> {
 
     /** The folder --model led to (set once the flags are checked). */
     private ModelSource.Resolved resolved;
+
+    /** Whether the images are decoded tile by tile (recorded in the PNGs). */
+    private boolean tiled;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "What to draw.")
     String prompt;
@@ -155,6 +160,12 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", description = DeviceFlag.HELP)
     String device;
 
+    @Option(names = "--attention", paramLabel = "MODE", defaultValue = "auto", description = MemoryFlags.ATTENTION_HELP)
+    String attention;
+
+    @Option(names = "--vae-tiling", paramLabel = "MODE", defaultValue = "auto", description = MemoryFlags.TILING_HELP)
+    String vaeTiling;
+
     @Option(names = "--overwrite", description = "Replace existing output files.")
     boolean overwrite;
 
@@ -167,6 +178,8 @@ public final class GenerateCommand implements Callable<Integer> {
         long s = seed != null ? seed : new SecureRandom().nextLong() & 0xFFFFFFFFL;
         DType dt = parseDType();
         Device dev = DeviceFlag.parse(device);
+        AttentionKernel kernel = MemoryFlags.attention(attention);
+        VaeTiling.Mode tiling = MemoryFlags.tiling(vaeTiling);
         List<Path> targets = outputPaths(s);
         resolved = modelOptions.resolve(model); // after the flags: a download must not precede a usage error
         Tensor init = null;
@@ -183,9 +196,14 @@ public final class GenerateCommand implements Callable<Integer> {
             StableDiffusion sd = StableDiffusion.load(resolved.dir(), dt);
             applyDeltas(sd); // --delta, --merge
             sd.to(dev);
+            sd.setAttentionKernel(kernel);
+            sd.vae().setTiling(tiling);
             GenerationRequest req = new GenerationRequest(prompt, negativePrompt, s, steps, guidance, scheduler, eta,
                     height, width, numImages, karras, init);
             String samplerName = sd.sampler(req).name();
+            int f = sd.vaeScaleFactor();
+            int outH = height == 0 ? sd.defaultSize() : height, outW = width == 0 ? sd.defaultSize() : width;
+            tiled = sd.vae().tilesDecode(outH / f, outW / f);
             Tensor decoded;
             try (Progress bar = Progress.start("generate", System.err)) {
                 decoded = sd.generate(req, bar);
@@ -271,6 +289,7 @@ public final class GenerateCommand implements Callable<Integer> {
         m.put("size", w + "x" + h);
         m.put("model", resolved.origin());
         m.put("dtype", dtype);
+        if (tiled) m.put("vae_tiling", "on"); // the pixels differ from an untiled decode near the seams
         if (!deltas.isEmpty()) m.put("deltas", deltaNames());
         m.put("software", "cd4j");
         // One line in the style other tools read ("parameters" chunk).

@@ -132,6 +132,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", description = DeviceFlag.HELP)
     String device;
 
+    @Option(names = "--attention", paramLabel = "MODE", defaultValue = "auto", description = MemoryFlags.ATTENTION_HELP)
+    String attention;
+
     @Option(names = "--no-reuse", description = "Encode every picture and caption at every step and write no latent cache"
             + " (the results are the same; for checking).")
     boolean noReuse;
@@ -153,7 +156,7 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        RunOptions options = new RunOptions(!noReuse, DeviceFlag.parse(device));
+        RunOptions options = new RunOptions(!noReuse, DeviceFlag.parse(device), MemoryFlags.attention(attention));
         Path out = Path.of(cfg.output());
         Path resumeFrom = resumePoint(out);
         Trainer trainer = new Trainer(cfg, new Console(), options);

@@ -1,5 +1,6 @@
 package org.cd4j.concept;
 
+import org.cd4j.nn.AttentionKernel;
 import org.cd4j.nn.Device;
 
 import java.util.Objects;
@@ -14,13 +15,21 @@ import java.util.Objects;
  *     bit, only faster
  * @param device where the models compute; the seeded generator stays on the CPU (its draws
  *     move), so only the device's arithmetic can change the results
+ * @param attention how the UNet's and the VAE's attention is computed (memory, not results:
+ *     every mode computes the same up to summation order)
  */
-public record RunOptions(boolean reuse, Device device) {
-    /** Reuse on, on the CPU. */
+public record RunOptions(boolean reuse, Device device, AttentionKernel attention) {
+    /** Reuse on, on the CPU, attention chosen automatically. */
     public static final RunOptions DEFAULT = new RunOptions(true, Device.CPU);
 
-    /** Checks the device is given. */
+    /** Checks every option is given. */
     public RunOptions {
         Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(attention, "attention");
+    }
+
+    /** With the default attention ({@link AttentionKernel#DEFAULT}). */
+    public RunOptions(boolean reuse, Device device) {
+        this(reuse, device, AttentionKernel.DEFAULT);
     }
 }

@@ -20,6 +20,7 @@ import org.cd4j.concept.delta.DeltaInfo;
 import org.cd4j.concept.delta.DeltaWeight;
 import org.cd4j.io.AtomicFiles;
 import org.cd4j.io.Png;
+import org.cd4j.nn.AttentionKernel;
 import org.cd4j.nn.Autocast;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.Rng;
@@ -105,6 +106,7 @@ public final class Trainer {
             for (Concept c : concepts) if (c.classDataDir() != null) ClassImages.requireRealPrior(c.classDataDir());
         }
         StableDiffusion sd = StableDiffusion.load(Path.of(cfg.model()), DType.F32).to(options.device());
+        sd.setAttentionKernel(options.attention());
         if (cfg.withPriorPreservation() && !cfg.realPrior()) PriorImages.ensure(sd, concepts, cfg, listener);
 
         ModifierTokens tokens = ModifierTokens.add(sd.tokenizer(), sd.textEncoder(), cfg.modifierTokens(), cfg.initializerTokens());
@@ -242,7 +244,7 @@ public final class Trainer {
             tm.finish();
             listener.log("wrote " + delta);
         }
-        writeSummary(out, step - start, times, latents.stats(), captions.fixedEncodes());
+        writeSummary(out, step - start, times, latents.stats(), captions.fixedEncodes(), options.attention());
         return new Result(out, delta, step, early, skipped, times, latents.stats());
     }
 
@@ -329,9 +331,9 @@ public final class Trainer {
         return n;
     }
 
-    /** {@value #SUMMARY}: steps, time by stage and what the caches did, for people and tools. */
-    private static void writeSummary(Path out, int steps, StageTimes times, LatentCache.Stats cache, int captionEncodes)
-            throws IOException {
+    /** {@value #SUMMARY}: steps, time by stage, what the caches did and the attention mode, for people and tools. */
+    private static void writeSummary(Path out, int steps, StageTimes times, LatentCache.Stats cache, int captionEncodes,
+                                     AttentionKernel attention) throws IOException {
         ObjectNode n = TrainConfig.json().createObjectNode();
         n.put("steps", steps);
         n.put("seconds", Math.round(times.totalSeconds() * 1e3) / 1e3);
@@ -342,6 +344,7 @@ public final class Trainer {
         c.put("disk_reads", cache.diskReads());
         c.put("disk_writes", cache.diskWrites());
         n.put("fixed_caption_encodes", captionEncodes);
+        n.put("attention", attention.mode().flag());
         byte[] json = TrainConfig.json().writeValueAsBytes(n);
         AtomicFiles.write(out.resolve(SUMMARY), true, o -> o.write(json));
     }

@@ -36,16 +36,26 @@ public final class ResnetBlock2D extends Module {
         this.act = act;
     }
 
-    /** @param temb (B, tembChannels) or null when the block has no time embedding */
+    /**
+     * @param temb (B, tembChannels) or null when the block has no time embedding; the block's
+     *             intermediates are released when it returns ({@link Scopes#keep})
+     */
     public Tensor forward(Tensor x, Tensor temb) {
-        Tensor h = conv1.forward(F.activation(act, norm1.forward(x)));
-        if (timeEmbProj != null && temb != null) {
-            Tensor t = timeEmbProj.forward(F.activation(act, temb));
-            h = h.add(t.unsqueeze(-1).unsqueeze(-1)); // (B, C) -> (B, C, 1, 1)
-        }
-        h = conv2.forward(F.activation(act, norm2.forward(h)));
+        return Scopes.keep(() -> compute(x, temb));
+    }
+
+    private Tensor compute(Tensor x, Tensor temb) {
+        Tensor t = timeEmbProj != null && temb != null
+                ? timeEmbProj.forward(F.activation(act, temb)).unsqueeze(-1).unsqueeze(-1) // (B, C) -> (B, C, 1, 1)
+                : null;
+        Tensor h = Scopes.chain(x, norm1::forward, this::activation, conv1::forward, a -> t == null ? a : a.add(t),
+                norm2::forward, this::activation, conv2::forward);
         Tensor skip = convShortcut != null ? convShortcut.forward(x) : x;
         Tensor out = skip.add(h);
         return outputScaleFactor == 1.0 ? out : F.mul(out, 1.0 / outputScaleFactor);
+    }
+
+    private Tensor activation(Tensor x) {
+        return F.activation(act, x);
     }
 }

@@ -17,6 +17,10 @@ public final class Upsample2D extends Module {
 
     /** @param h target height, or 0 for twice the input's; likewise {@code w} */
     public Tensor forward(Tensor x, long h, long w) {
+        return Scopes.keep(() -> compute(x, h, w)); // the upsampled input is 4x the input: not kept
+    }
+
+    private Tensor compute(Tensor x, long h, long w) {
         long th = h > 0 ? h : x.size(2) * 2;
         long tw = w > 0 ? w : x.size(3) * 2;
         // nearest upsampling is not implemented for bf16 on every backend: upcast as diffusers does

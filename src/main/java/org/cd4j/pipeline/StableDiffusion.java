@@ -4,6 +4,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.cd4j.nn.AttentionKernel;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.Device;
 import org.cd4j.nn.F;
@@ -103,6 +104,13 @@ public final class StableDiffusion {
         textEncoder.to(device);
         unet.to(device);
         vae.to(device);
+        return this;
+    }
+
+    /** How the UNet's and the VAE's attention is computed (see {@link AttentionKernel}); the images stay the same. */
+    public StableDiffusion setAttentionKernel(AttentionKernel kernel) {
+        unet.setAttentionKernel(kernel);
+        vae.setAttentionKernel(kernel);
         return this;
     }
 

@@ -2,8 +2,8 @@ package org.cd4j.unet;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.cd4j.nn.AttentionKernel;
 import org.cd4j.nn.DType;
-import org.cd4j.nn.F;
 import org.cd4j.nn.Linear;
 import org.cd4j.nn.Module;
 
@@ -31,6 +31,7 @@ public final class Attention extends Module {
     private final boolean upcast;
     private final double scale;
     private AttentionProcessor processor = SdpaAttentionProcessor.INSTANCE;
+    private AttentionKernel kernel = AttentionKernel.DEFAULT;
 
     /**
      * @param queryDim          width of the hidden states
@@ -103,7 +104,7 @@ public final class Attention extends Module {
 
     /**
      * Multi-head scaled dot-product attention of projected queries, keys and values:
-     * {@code softmax(q kᵀ · scale) v} per head.
+     * {@code softmax(q kᵀ · scale) v} per head, computed by the module's {@link #kernel()}.
      *
      * @param q (B, T, inner)
      * @param k (B, S, inner)
@@ -124,7 +125,7 @@ public final class Attention extends Module {
             kh = kh.to(torch.ScalarType.Float);
             vh = vh.to(torch.ScalarType.Float);
         }
-        Tensor o = F.sdpa(qh, kh, vh, null, false, scale); // (B, heads, T, d)
+        Tensor o = kernel.attend(qh, kh, vh, scale); // (B, heads, T, d)
         if (up) o = o.to(st);
         return mergeHeads(o);
     }
@@ -139,6 +140,16 @@ public final class Attention extends Module {
     /** Replaces the processor (for example with a Custom Diffusion one). */
     public void setProcessor(AttentionProcessor processor) {
         this.processor = Objects.requireNonNull(processor, "processor");
+    }
+
+    /** How {@link #attend} computes attention (by default {@link AttentionKernel#DEFAULT}). */
+    public AttentionKernel kernel() {
+        return kernel;
+    }
+
+    /** Chooses how {@link #attend} computes attention; the result is the same up to summation order. */
+    public void setKernel(AttentionKernel kernel) {
+        this.kernel = Objects.requireNonNull(kernel, "kernel");
     }
 
     /**

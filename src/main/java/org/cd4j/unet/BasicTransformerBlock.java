@@ -4,6 +4,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.LayerNorm;
 import org.cd4j.nn.Module;
+import org.cd4j.nn.Scopes;
 
 /**
  * diffusers' {@code BasicTransformerBlock} (pre-norm, layer_norm variant):
@@ -43,6 +44,10 @@ public final class BasicTransformerBlock extends Module {
      * @param context (B, S, cross_attention_dim)
      */
     public Tensor forward(Tensor h, Tensor context) {
+        return Scopes.keep(() -> compute(h, context)); // the block's intermediates freed when it returns
+    }
+
+    private Tensor compute(Tensor h, Tensor context) {
         // Out-of-place adds: h is saved for the backward pass of the norms.
         h = attn1.forward(norm1.forward(h), onlyCrossAttention ? context : null).add(h);
         h = attn2.forward(norm2.forward(h), context).add(h);

@@ -3,7 +3,8 @@ package org.cd4j.unet;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The default processor: plain multi-head attention through libtorch's fused
+ * The default processor: plain multi-head attention through the module's
+ * {@link org.cd4j.nn.AttentionKernel} — by default libtorch's fused
  * {@code scaled_dot_product_attention} (diffusers' {@code AttnProcessor2_0}).
  */
 public final class SdpaAttentionProcessor implements AttentionProcessor {

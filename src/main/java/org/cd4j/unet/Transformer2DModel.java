@@ -5,6 +5,7 @@ import org.cd4j.nn.DType;
 import org.cd4j.nn.GroupNorm;
 import org.cd4j.nn.Linear;
 import org.cd4j.nn.Module;
+import org.cd4j.nn.Scopes;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -65,6 +66,10 @@ public final class Transformer2DModel extends Module {
      * @return (B, C, H, W)
      */
     public Tensor forward(Tensor x, Tensor context) {
+        return Scopes.keep(() -> compute(x, context)); // the intermediates freed when it returns
+    }
+
+    private Tensor compute(Tensor x, Tensor context) {
         long b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
         Tensor t = norm.forward(x).permute(0, 2, 3, 1).reshape(b, h * w, c); // (B, HW, C): the one layout copy
         t = projInLinear != null ? projInLinear.forward(t) : projInConv.forward(t); // (B, HW, inner)

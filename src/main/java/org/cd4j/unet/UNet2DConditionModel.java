@@ -5,6 +5,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.cd4j.io.LoadedWeights;
 import org.cd4j.io.WeightFile;
+import org.cd4j.nn.AttentionKernel;
 import org.cd4j.nn.Conv2d;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.Device;
@@ -278,5 +279,10 @@ public final class UNet2DConditionModel extends Module {
     /** Sets {@code processor} on every attention module. */
     public void setAttentionProcessor(AttentionProcessor processor) {
         for (Attention a : attentions().values()) a.setProcessor(processor);
+    }
+
+    /** Sets how every attention module computes attention (see {@link AttentionKernel}). */
+    public void setAttentionKernel(AttentionKernel kernel) {
+        for (Attention a : attentions().values()) a.setKernel(kernel);
     }
 }

@@ -3,6 +3,7 @@ package org.cd4j.vae;
 import org.bytedeco.pytorch.Tensor;
 import org.cd4j.io.LoadedWeights;
 import org.cd4j.io.WeightFile;
+import org.cd4j.nn.AttentionKernel;
 import org.cd4j.nn.Conv2d;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.Module;
@@ -24,9 +25,9 @@ import java.util.regex.Pattern;
  * checkpoint keys. Images are (B, 3, H, W) in [-1, 1]; latents are (B, 4, H/8, W/8) for SD.
  *
  * <p>{@link #decode} does not divide by {@link #scalingFactor()}: the caller does, as diffusers'
- * pipelines do. {@code decode} maps one latent tensor to one image, so VAE tiling can wrap it
- * tile by tile; {@link #encodeMoments} is its encoder-side counterpart. Gradients are left to the
- * caller (a trainer encodes under {@code NoGradGuard}).
+ * pipelines do. Large inputs may be tiled ({@link #setTiling}, {@link VaeTiling}: by default only
+ * images above {@link VaeTiling#AUTO_PIXELS}). Gradients are left to the caller (a trainer
+ * encodes under {@code NoGradGuard}).
  */
 public final class AutoencoderKL extends Module {
     /** The epsilon of every VAE GroupNorm (diffusers hard-codes 1e-6 in Encoder/Decoder). */
@@ -37,6 +38,8 @@ public final class AutoencoderKL extends Module {
     private final VaeDecoder decoder;
     private final Conv2d quantConv;
     private final Conv2d postQuantConv;
+    private final VaeTiling tiling;
+    private VaeTiling.Mode tilingMode = VaeTiling.Mode.AUTO;
 
     /** A model with zero weights, to be filled by {@link #loadStateDict}. */
     public AutoencoderKL(VaeConfig config, DType dtype) {
@@ -47,10 +50,36 @@ public final class AutoencoderKL extends Module {
         long latent2 = 2L * config.latentChannels();
         this.quantConv = child("quant_conv", new Conv2d(latent2, latent2, 1, 1, 0, dtype));
         this.postQuantConv = child("post_quant_conv", new Conv2d(config.latentChannels(), config.latentChannels(), 1, 1, 0, dtype));
+        this.tiling = VaeTiling.of(config);
+    }
+
+    /** When {@link #decode} and {@link #encodeMoments} tile (default {@link VaeTiling.Mode#AUTO}). */
+    public void setTiling(VaeTiling.Mode mode) {
+        this.tilingMode = java.util.Objects.requireNonNull(mode, "mode");
+    }
+
+    public VaeTiling.Mode tilingMode() {
+        return tilingMode;
+    }
+
+    /** The tile sizes, diffusers' for this config. */
+    public VaeTiling tiling() {
+        return tiling;
+    }
+
+    /** Whether {@link #decode} tiles latents of this height and width under the current mode. */
+    public boolean tilesDecode(long h, long w) {
+        return tiling.tilesDecode(tilingMode, h, w, config.downscaleFactor());
     }
 
     public VaeConfig config() {
         return config;
+    }
+
+    /** Sets how the mid blocks' attention is computed (see {@link AttentionKernel}). */
+    public void setAttentionKernel(AttentionKernel kernel) {
+        java.util.Objects.requireNonNull(kernel, "kernel");
+        for (Module m : namedModules().values()) if (m instanceof VaeAttention a) a.setKernel(kernel);
     }
 
     /** {@code scaling_factor}: latents for the UNet are {@code sample * scalingFactor}. */
@@ -66,6 +95,11 @@ public final class AutoencoderKL extends Module {
      */
     public Tensor encodeMoments(Tensor x) {
         checkInput(x, config.inChannels(), "image");
+        if (tiling.tilesEncode(tilingMode, x.size(2), x.size(3))) return tiling.encodeMoments(x, this::encodeTile);
+        return encodeTile(x);
+    }
+
+    private Tensor encodeTile(Tensor x) {
         return quantConv.forward(encoder.forward(device().put(x))); // pictures are made on the CPU
     }
 
@@ -82,6 +116,11 @@ public final class AutoencoderKL extends Module {
      */
     public Tensor decode(Tensor z) {
         checkInput(z, config.latentChannels(), "latent");
+        if (tilesDecode(z.size(2), z.size(3))) return tiling.decode(z, this::decodeTile);
+        return decodeTile(z);
+    }
+
+    private Tensor decodeTile(Tensor z) {
         return decoder.forward(postQuantConv.forward(device().put(z)));
     }
 

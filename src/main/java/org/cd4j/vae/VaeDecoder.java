@@ -6,8 +6,11 @@ import org.cd4j.nn.DType;
 import org.cd4j.nn.F;
 import org.cd4j.nn.GroupNorm;
 import org.cd4j.nn.Module;
+import org.cd4j.nn.Scopes;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * diffusers' VAE {@code Decoder} ({@code decoder}): {@code conv_in} to the deepest channel count,
@@ -41,10 +44,11 @@ final class VaeDecoder extends Module {
 
     /** @param z (B, latent_channels, h, w) after post_quant_conv; returns (B, out_channels, h*f, w*f) */
     Tensor forward(Tensor z) {
-        Tensor h = convIn.forward(z);
-        h = midBlock.forward(h);
-        for (VaeUpBlock u : upBlocks) h = u.forward(h);
+        // A chain: each block's output is freed once the next has used it (Scopes).
+        List<UnaryOperator<Tensor>> steps = new ArrayList<>(List.of(convIn::forward, midBlock::forward));
+        for (VaeUpBlock u : upBlocks) steps.add(u::forward);
         // diffusers' conv_act here is always nn.SiLU, whatever act_fn says.
-        return convOut.forward(F.silu(convNormOut.forward(h)));
+        steps.addAll(List.of(convNormOut::forward, F::silu, convOut::forward));
+        return Scopes.chain(z, steps);
     }
 }

@@ -5,6 +5,11 @@ import org.cd4j.nn.DType;
 import org.cd4j.nn.Downsample2D;
 import org.cd4j.nn.Module;
 import org.cd4j.nn.ResnetBlock2D;
+import org.cd4j.nn.Scopes;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * diffusers' {@code DownEncoderBlock2D} ({@code encoder.down_blocks.i}): {@code layers_per_block}
@@ -31,8 +36,9 @@ final class VaeDownBlock extends Module {
 
     /** @param x (B, in, H, W); returns (B, out, H', W') */
     Tensor forward(Tensor x) {
-        Tensor h = x;
-        for (ResnetBlock2D r : resnets) h = r.forward(h, null);
-        return downsampler != null ? downsampler.forward(h) : h;
+        List<UnaryOperator<Tensor>> steps = new ArrayList<>();
+        for (ResnetBlock2D r : resnets) steps.add(h -> r.forward(h, null));
+        if (downsampler != null) steps.add(downsampler::forward);
+        return Scopes.chain(x, steps); // each resnet's output freed once the next has used it
     }
 }

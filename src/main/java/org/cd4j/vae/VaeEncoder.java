@@ -6,8 +6,11 @@ import org.cd4j.nn.DType;
 import org.cd4j.nn.F;
 import org.cd4j.nn.GroupNorm;
 import org.cd4j.nn.Module;
+import org.cd4j.nn.Scopes;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * diffusers' VAE {@code Encoder} ({@code encoder}): {@code conv_in}, one down block per level
@@ -40,10 +43,11 @@ final class VaeEncoder extends Module {
 
     /** @param x (B, in_channels, H, W); returns (B, 2 * latent_channels, ~H/f, ~W/f) */
     Tensor forward(Tensor x) {
-        Tensor h = convIn.forward(x);
-        for (VaeDownBlock d : downBlocks) h = d.forward(h);
-        h = midBlock.forward(h);
+        // A chain: each block's output is freed once the next has used it (Scopes).
+        List<UnaryOperator<Tensor>> steps = new ArrayList<>(List.of(convIn::forward));
+        for (VaeDownBlock d : downBlocks) steps.add(d::forward);
         // diffusers' conv_act here is always nn.SiLU, whatever act_fn says.
-        return convOut.forward(F.silu(convNormOut.forward(h)));
+        steps.addAll(List.of(midBlock::forward, convNormOut::forward, F::silu, convOut::forward));
+        return Scopes.chain(x, steps);
     }
 }

@@ -4,6 +4,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.Module;
 import org.cd4j.nn.ResnetBlock2D;
+import org.cd4j.nn.Scopes;
 
 /**
  * diffusers' {@code UNetMidBlock2D} as the VAE uses it ({@code mid_block}): resnet, attention,
@@ -28,7 +29,7 @@ final class VaeMidBlock extends Module {
     /** @param x (B, C, H, W); returns the same shape */
     Tensor forward(Tensor x) {
         Tensor h = resnets.get(0).forward(x, null);
-        if (attention != null) h = attention.forward(h);
-        return resnets.get(1).forward(h, null);
+        return attention == null ? resnets.get(1).forward(h, null)
+                : Scopes.chain(h, attention::forward, a -> resnets.get(1).forward(a, null));
     }
 }

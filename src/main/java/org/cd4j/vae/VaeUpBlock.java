@@ -4,7 +4,12 @@ import org.bytedeco.pytorch.Tensor;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.Module;
 import org.cd4j.nn.ResnetBlock2D;
+import org.cd4j.nn.Scopes;
 import org.cd4j.nn.Upsample2D;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * diffusers' {@code UpDecoderBlock2D} ({@code decoder.up_blocks.i}): {@code layers_per_block + 1}
@@ -30,8 +35,9 @@ final class VaeUpBlock extends Module {
 
     /** @param x (B, in, H, W); returns (B, out, 2H, 2W), or (B, out, H, W) on the last level */
     Tensor forward(Tensor x) {
-        Tensor h = x;
-        for (ResnetBlock2D r : resnets) h = r.forward(h, null);
-        return upsampler != null ? upsampler.forward(h) : h;
+        List<UnaryOperator<Tensor>> steps = new ArrayList<>();
+        for (ResnetBlock2D r : resnets) steps.add(h -> r.forward(h, null));
+        if (upsampler != null) steps.add(upsampler::forward);
+        return Scopes.chain(x, steps); // each resnet's output freed once the next has used it
     }
 }

@@ -70,4 +70,34 @@ class BenchCommandTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--repeats must be at least 5");
     }
+
+    @Test
+    void memoryModeMeasuresOnePassOfEachWorkload() throws Exception {
+        JsonNode vae = lines(CliRun.of("bench", "vae-decode", "--arch", "tiny", "--latent", "32", "--vae-tiling", "on", "--memory")).get(0);
+        assertThat(vae.get("what").asText()).isEqualTo("vae_decode_tiled");
+        assertThat(vae.get("measure").asText()).isEqualTo("memory");
+        assertThat(vae.get("latent").asInt()).isEqualTo(32);
+        assertThat(vae.get("peak_rss_gib").asDouble()).isGreaterThanOrEqualTo(vae.get("rss_before_gib").asDouble());
+        assertThat(vae.get("pass_gib").asDouble()).isCloseTo(vae.get("peak_rss_gib").asDouble() - vae.get("rss_before_gib").asDouble(),
+                org.assertj.core.data.Offset.offset(1e-3));
+        assertThat(vae.has("median_s")).as("no timing").isFalse();
+        assertThat(vae.get("machine").get("cores").asInt()).isPositive();
+
+        JsonNode unet = lines(CliRun.of("bench", "unet", "--arch", "tiny", "--latent", "8", "--attention", "sliced", "--memory")).get(0);
+        assertThat(unet.get("what").asText()).isEqualTo("unet_forward");
+        assertThat(unet.get("attention").asText()).isEqualTo("sliced");
+        JsonNode untiled = lines(CliRun.of("bench", "vae-decode", "--arch", "tiny", "--latent", "8", "--warmup", "0")).get(0);
+        assertCommon(untiled, "vae_decode");
+        assertThat(untiled.has("gflop")).as("a VAE decode's work is not counted").isFalse();
+    }
+
+    @Test
+    void memoryFlagsRefuseWhatDoesNotApply() {
+        CliRun peak = CliRun.of("bench", "peak", "--memory");
+        assertThat(peak.code()).isEqualTo(2);
+        assertThat(peak.err()).contains("--memory does not apply to peak");
+        CliRun attention = CliRun.of("bench", "unet", "--arch", "tiny", "--attention", "flash");
+        assertThat(attention.code()).isEqualTo(2);
+        assertThat(attention.err()).contains("--attention 'flash' is not an attention mode (expected auto, fused, sliced or full)");
+    }
 }

@@ -2,7 +2,9 @@ package org.cd4j.vae;
 
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.cd4j.nn.AttentionKernel;
 import org.cd4j.nn.DType;
+import org.cd4j.nn.Parity;
 import org.cd4j.nn.Rng;
 import org.cd4j.nn.Tensors;
 import org.cd4j.nn.WeightMismatchException;
@@ -229,6 +231,22 @@ class AutoencoderKLTest {
         Tensor z = Rng.seeded(3).randn(1, 4, 8, 8);
         try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
             assertThat(Tensors.maxAbsDiff(fromBin.decode(z), vae.decode(z))).isZero();
+        }
+    }
+
+    /** The mid-block attention through every kernel: full, sliced into 8-row chunks, fused (the default's choice). */
+    @Test
+    void everyAttentionKernelDecodesAlike() {
+        Tensor z = refs.get("vae.decode.input");
+        try (NoGradGuard g = new NoGradGuard()) {
+            Tensor fused = vae.decode(z);
+            for (AttentionKernel k : List.of(AttentionKernel.of(AttentionKernel.Mode.FULL),
+                    new AttentionKernel(AttentionKernel.Mode.SLICED, 8L * 2 * Float.BYTES * z.size(2) * z.size(3)))) {
+                vae.setAttentionKernel(k);
+                Parity.assertRelative(k.mode() + " decode", vae.decode(z), fused, 1e-5);
+            }
+        } finally {
+            vae.setAttentionKernel(AttentionKernel.DEFAULT);
         }
     }
 
