@@ -100,7 +100,6 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
         return table;
     }
 
-    /** Learning rates per mode: the full-UNet baseline needs a smaller one (it moves every weight). */
     private void write(Map<String, Map<Concept, ConceptEvaluation>> table) throws IOException {
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "Fine-tuning: %d steps per method, seed %d; %d pictures per prompt, %s.%n%n",
@@ -114,7 +113,7 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
                     .append(" | ").append(pooled(all, ConceptEvaluation::textAlignment))
                     .append(" | ").append(pooled(all, ConceptEvaluation::priorPreservation)).append(" |\n");
         }
-        md.append("\nPer concept (image alignment P / text alignment / prior preservation):\n\n| method |");
+        md.append("\nPer concept (image alignment P / image alignment similarity / text alignment / prior preservation):\n\n| method |");
         for (Concept c : Concept.values()) md.append(' ').append(c.name()).append(" |");
         md.append("\n| --- |");
         for (Concept ignored : Concept.values()) md.append(" --- |");
@@ -123,8 +122,8 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
             md.append("| ").append(m.getKey()).append(" |");
             for (Concept c : Concept.values()) {
                 ConceptEvaluation e = m.getValue().get(c);
-                md.append(e == null ? " – |" : String.format(Locale.ROOT, " %.2f / %.2f / %.2f |", e.imageProbability().mean(),
-                        e.textAlignment().mean(), e.priorPreservation().mean()));
+                md.append(e == null ? " – |" : String.format(Locale.ROOT, " %.2f / %.2f / %.2f / %.2f |", e.imageProbability().mean(),
+                        e.imageSimilarity().mean(), e.textAlignment().mean(), e.priorPreservation().mean()));
             }
             md.append('\n');
         }
