@@ -44,8 +44,9 @@ public final class DemoCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "done in %.0f s%n", (System.nanoTime() - t0) / 1e9);
         for (Map.Entry<String, Map<Concept, ConceptEvaluation>> m : r.scores().entrySet()) {
             for (Map.Entry<Concept, ConceptEvaluation> e : m.getValue().entrySet()) {
-                System.err.printf(Locale.ROOT, "  %-32s %-13s concept %.2f  text %.2f  prior %.2f%n", m.getKey(), e.getKey().name(),
-                        e.getValue().imageProbability().mean(), e.getValue().textAlignment().mean(),
+                System.err.printf(Locale.ROOT, "  %-32s %-13s concept %.2f  similarity %.3f  text %.2f  prior %.2f%n", m.getKey(),
+                        e.getKey().name(), e.getValue().imageProbability().mean(), e.getValue().imageSimilarity().mean(),
+                        e.getValue().textAlignment().mean(),
                         e.getValue().priorPreservation().mean());
             }
         }
