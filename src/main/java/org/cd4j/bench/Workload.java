@@ -28,7 +28,10 @@ public record Workload(BenchLabel label, Device device, double gflop, Runnable p
             boolean reset = Rss.resetPeak();
             long before = Rss.currentBytes(); // after the reset: the high-water mark is at least this
             pass.run();
-            return new MemoryResult(label, before, Rss.peakBytes(), reset);
+            // the kernel folds each thread's cached RSS counts into VmHWM only now and then, so a pass that
+            // grows nothing can read a mark a few hundred KiB under the VmRSS read before it: at least that
+            long peak = Math.max(Rss.peakBytes(), Math.max(before, Rss.currentBytes()));
+            return new MemoryResult(label, before, peak, reset);
         }
     }
 }
