@@ -23,9 +23,6 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "DIR", description = "A new folder for the demo (default: ./cd4j-demo, -2, -3 …).")
     Path output;
 
-
-
-
     @picocli.CommandLine.Mixin
     WorldRunOptions run;
 

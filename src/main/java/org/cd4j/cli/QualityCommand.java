@@ -15,9 +15,6 @@ public final class QualityCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "A new folder for the runs and the table.")
     Path output;
 
-
-
-
     @picocli.CommandLine.Mixin
     WorldRunOptions run;
 
