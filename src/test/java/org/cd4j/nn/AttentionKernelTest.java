@@ -31,7 +31,7 @@ class AttentionKernelTest {
         Tensor w = Rng.seeded(8).randn(Tensors.shape(out)); // a non-uniform upstream gradient
         out.mul(w).sum().backward();
         List<Tensor> r = new ArrayList<>(List.of(out.detach()));
-        for (Tensor x : in) r.add(x.grad());
+        for (Tensor x : in) r.add(x.grad().clone()); // grad() borrows from x, which dies when we return
         return r;
     }
 

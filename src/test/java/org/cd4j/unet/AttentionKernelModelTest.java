@@ -36,7 +36,9 @@ class AttentionKernelModelTest {
         Tensor ctx = rng.randn(2, 7, 32);
         Tensor out = m.forward(x, Tensors.fromLongs(new long[]{300}), ctx);
         out.pow(new Scalar(2)).mean().backward();
-        return new ArrayList<>(List.of(out.detach(), p.get(TO_K).grad().clone(), p.get(TO_V).grad().clone(), x.grad()));
+        // grad() borrows from its leaf: copies, since x is garbage once we return (its collection freed the
+        // borrowed gradient under the caller's feet — a crash in CI)
+        return new ArrayList<>(List.of(out.detach(), p.get(TO_K).grad().clone(), p.get(TO_V).grad().clone(), x.grad().clone()));
     }
 
     @Test
