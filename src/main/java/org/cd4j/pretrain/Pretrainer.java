@@ -2,6 +2,7 @@ package org.cd4j.pretrain;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.cd4j.concept.MetricsLog;
 import org.cd4j.io.AtomicFiles;
 import org.cd4j.io.SafetensorsWriter;
@@ -19,6 +20,7 @@ import org.cd4j.vae.VaeConfig;
 import org.cd4j.world.World;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -107,7 +109,7 @@ public final class Pretrainer {
     /** Refuses a folder that holds something else, or a run with other settings. */
     private void checkOutput(Path out, Path state) throws IOException {
         Path settings = state.resolve("pretrain.json");
-        com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
+        ObjectNode o = JSON.createObjectNode();
         o.put("seed", cfg.seed()).put("vae_steps", cfg.vaeSteps()).put("vae_batch", cfg.vaeBatch())
                 .put("vae_crop", cfg.vaeCrop()).put("vae_lr", cfg.vaeLr()).put("dataset_size", cfg.datasetSize())
                 .put("steps", cfg.steps()).put("batch", cfg.batch()).put("lr", cfg.lr())
@@ -117,11 +119,11 @@ public final class Pretrainer {
         o.put("restarts", cfg.restarts());
         String mine = JSON.writeValueAsString(o);
         if (Files.isRegularFile(settings)) {
-            com.fasterxml.jackson.databind.node.ObjectNode theirs = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(Files.readString(settings));
+            ObjectNode theirs = (ObjectNode) JSON.readTree(Files.readString(settings));
             // runs from before restart cycles could be counted had exactly one
             int done = theirs.has("restarts") ? theirs.remove("restarts").asInt() : 1;
             // compared as parsed, so number types match
-            com.fasterxml.jackson.databind.node.ObjectNode rest = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(mine);
+            ObjectNode rest = (ObjectNode) JSON.readTree(mine);
             rest.remove("restarts");
             if (!theirs.equals(rest)) {
                 throw new IllegalArgumentException(out + " holds a pretraining run with other settings (" + settings
@@ -135,7 +137,7 @@ public final class Pretrainer {
                 listener.message("extending " + out + " from " + done + " to " + cfg.restarts() + " restart cycles");
                 // the folder is a finished model again only once the longer run's weights are written
                 Files.deleteIfExists(out.resolve("model_index.json"));
-                byte[] bytes = mine.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                byte[] bytes = mine.getBytes(StandardCharsets.UTF_8);
                 AtomicFiles.write(settings, true, w -> w.write(bytes));
             }
             return;
@@ -147,7 +149,7 @@ public final class Pretrainer {
                 }
             }
         }
-        byte[] bytes = mine.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = mine.getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(settings, false, w -> w.write(bytes));
     }
 }
