@@ -1,7 +1,6 @@
 package org.cd4j.vae;
 
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.cd4j.nn.Device;
 import org.cd4j.nn.F;
@@ -35,9 +34,11 @@ public final class EncoderOutput {
             throw new IllegalArgumentException("VAE moments must be (B, 2C, h, w), got "
                     + java.util.Arrays.toString(Tensors.shape(moments)));
         }
-        TensorVector parts = moments.chunk(2, 1); // two views (B, C, h, w)
-        Tensor mean = parts.get(0);
-        Tensor logvar = F.clamp(parts.get(1), -30.0, 20.0);
+        // narrow, not chunk: a TensorVector's elements are borrowed from the vector, and the vector
+        // (local here) could be collected while this posterior still uses them
+        long c = moments.size(1) / 2;
+        Tensor mean = moments.narrow(1, 0, c);                          // (B, C, h, w) view
+        Tensor logvar = F.clamp(moments.narrow(1, c, c), -30.0, 20.0); // (B, C, h, w)
         Tensor std = F.mul(logvar, 0.5).exp();
         return new EncoderOutput(moments, mean, logvar, std);
     }
