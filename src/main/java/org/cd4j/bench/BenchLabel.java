@@ -16,6 +16,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public record BenchLabel(String what, String arch, int latent, int batch, String dtype, String device, String attention) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** This label measuring something else (e.g. {@code unet_forward_op} for the kernels of {@code unet_forward}). */
+    BenchLabel withWhat(String w) {
+        return new BenchLabel(w, arch, latent, batch, dtype, device, attention);
+    }
+
     /** A JSON object holding the label's fields, for a line to add its figures to. */
     ObjectNode start() {
         ObjectNode o = JSON.createObjectNode();

@@ -3,6 +3,7 @@ package org.cd4j.cli;
 import org.cd4j.bench.BenchResult;
 import org.cd4j.bench.MatmulPeak;
 import org.cd4j.bench.MemoryResult;
+import org.cd4j.bench.OpBreakdown;
 import org.cd4j.bench.Presets;
 import org.cd4j.bench.TrainStepBench;
 import org.cd4j.bench.UNetBench;
@@ -75,6 +76,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--matrix", paramLabel = "N", defaultValue = "2048", description = "Matrix side (peak only) (default: ${DEFAULT-VALUE}).")
     int matrix;
 
+    @Option(names = "--breakdown", description = "After the timing (unet and vae-decode on the CPU), profile as many passes again and print one line per"
+            + " kernel and shape: time, GFLOP/s and shares of the pass and of the peak, and the rest of the pass.")
+    boolean breakdown;
+
     @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", description = DeviceFlag.HELP)
     String device;
 
@@ -103,6 +108,13 @@ public final class BenchCommand implements Callable<Integer> {
         VaeTiling.Mode tiling = MemoryFlags.tiling(vaeTiling);
         if (threads != null) Torch.setThreads(threads);
         Device dev = DeviceFlag.parse(device);
+        if (breakdown) {
+            if (!what.equals("unet") && !what.equals("vae-decode")) {
+                throw new UsageException("--breakdown applies to unet and vae-decode (a training step's backward kernels are not seen)");
+            }
+            if (memory) throw new UsageException("--breakdown and --memory measure different passes; ask for one at a time");
+            if (!dev.isCpu()) throw new UsageException("--breakdown needs --device cpu (GPU kernels run asynchronously, so per-call wall time means nothing)");
+        }
         Workload w = switch (what) {
             case "unet" -> UNetBench.workload(dev, arch, latent, dt, kernel);
             case "train" -> TrainStepBench.workload(dev, arch, latent, batch, dt, checkpointing, kernel);
@@ -114,7 +126,13 @@ public final class BenchCommand implements Callable<Integer> {
             }
             default -> throw new UsageException("bench target '" + what + "' is unknown (expected unet, train, vae-decode or peak)");
         };
-        if (w != null) print(memory ? w.memory().toJson() : w.time(warmup, repeats, w.gflop() > 0 ? peak(dev, dt) : Double.NaN).toJson());
+        if (w != null && memory) {
+            print(w.memory().toJson());
+        } else if (w != null) {
+            double p = w.gflop() > 0 ? peak(dev, dt) : Double.NaN;
+            print(w.time(warmup, repeats, p).toJson());
+            if (breakdown) OpBreakdown.run(w, repeats, p).forEach(BenchCommand::print);
+        }
         return 0;
     }
 

@@ -85,6 +85,17 @@ public record AttentionKernel(Mode mode, long budgetBytes) {
      * @return (B, heads, T, dv)
      */
     public Tensor attend(Tensor q, Tensor k, Tensor v, double scale) {
+        long t0 = OpProfile.begin();
+        Tensor out = compute(q, k, v, scale);
+        if (t0 != 0) {
+            long rows = rowsOfBatch(q), t = q.size(-2), s = k.size(-2), d = q.size(-1), dv = v.size(-1);
+            OpProfile.end(t0, "attention", "T" + t + " S" + s + " rows" + rows + " d" + d,
+                    2.0 * rows * t * s * (d + dv)); // q kᵀ and the weighted sum of v
+        }
+        return out;
+    }
+
+    private Tensor compute(Tensor q, Tensor k, Tensor v, double scale) {
         return switch (choose(q, k, v)) {
             case FUSED -> F.sdpa(q, k, v, null, false, scale);
             case FULL -> Scopes.keep(() -> full(q, k, v, scale)); // scores and weights freed on return

@@ -1,6 +1,7 @@
 package org.cd4j.nn;
 
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /** {@code torch.nn.Conv2d} with square kernel, stride and padding, with bias. */
 public final class Conv2d extends Module {
@@ -27,7 +28,34 @@ public final class Conv2d extends Module {
         this(in, out, kernel, stride, padding, DType.F32);
     }
 
+    /**
+     * Output pixels per picture up to which a deep float32 convolution on the CPU runs as
+     * {@link F#conv2dAsMatmul}: libtorch's oneDNN kernel is slow at SD's 8×8 and 4×4 levels.
+     * Measured on this project's 2-core AVX-512 machine, 2 threads (GFLOP/s, oneDNN → matrix
+     * product): 1280→1280 at 8×8 49 → 90, 2560→1280 at 8×8 51 → 79, 2560→1280 at 4×4 18 → 40,
+     * 1280→1280 at 4×4 52 → 55; but 640→1280 at 8×8 111 → 68 and every 16×16 case favour oneDNN.
+     */
+    static final long MATMUL_MAX_PIXELS = 64;
+    /** Inputs per output value ({@code in · kernel²}) from which the matrix product wins (see {@link #MATMUL_MAX_PIXELS}). */
+    static final long MATMUL_MIN_DEPTH = 8192;
+
     public Tensor forward(Tensor x) {
-        return F.conv2d(x, weight, bias, stride, padding);
+        long t0 = OpProfile.begin();
+        boolean mm = asMatmul(x);
+        Tensor y = mm ? F.conv2dAsMatmul(x, weight, bias, stride, padding) : F.conv2d(x, weight, bias, stride, padding);
+        if (t0 != 0) {
+            long b = y.size(0), h = y.size(2), w = y.size(3); // y: (B, out, h, w)
+            OpProfile.end(t0, "conv" + kernel + "x" + kernel + (stride == 1 ? "" : "/s" + stride) + (mm ? "(mm)" : ""),
+                    OpProfile.convShape(in, out, h, w) + (b == 1 ? "" : " b" + b), 2.0 * b * in * out * kernel * kernel * h * w);
+        }
+        return y;
+    }
+
+    /** Whether {@code x} goes through {@link F#conv2dAsMatmul} (deep, small, float32, on the CPU). */
+    boolean asMatmul(Tensor x) {
+        if (kernel == 1 || in * kernel * kernel < MATMUL_MIN_DEPTH) return false;
+        long h = (x.size(2) + 2 * padding - kernel) / stride + 1;
+        long w = (x.size(3) + 2 * padding - kernel) / stride + 1;
+        return h * w <= MATMUL_MAX_PIXELS && x.is_cpu() && x.scalar_type().value == torch.ScalarType.Float.value;
     }
 }

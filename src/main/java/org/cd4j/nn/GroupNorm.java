@@ -25,6 +25,9 @@ public final class GroupNorm extends Module {
     }
 
     public Tensor forward(Tensor x) {
-        return F.groupNorm(x, groups, weight, bias, eps);
+        long t0 = OpProfile.begin();
+        Tensor y = F.groupNorm(x, groups, weight, bias, eps);
+        if (t0 != 0) OpProfile.end(t0, "group_norm", java.util.Arrays.toString(Tensors.shape(x)).replace(" ", ""), 0);
+        return y;
     }
 }

@@ -20,6 +20,9 @@ public final class LayerNorm extends Module {
     }
 
     public Tensor forward(Tensor x) {
-        return F.layerNorm(x, weight, bias, eps);
+        long t0 = OpProfile.begin();
+        Tensor y = F.layerNorm(x, weight, bias, eps);
+        if (t0 != 0) OpProfile.end(t0, "layer_norm", java.util.Arrays.toString(Tensors.shape(x)).replace(" ", ""), 0);
+        return y;
     }
 }

@@ -22,7 +22,13 @@ public final class Linear extends Module {
     }
 
     public Tensor forward(Tensor x) {
-        return F.linear(x, weight, bias);
+        long t0 = OpProfile.begin();
+        Tensor y = F.linear(x, weight, bias);
+        if (t0 != 0) {
+            long rows = x.numel() / in; // every leading dimension
+            OpProfile.end(t0, "linear", rows + "x" + in + "->" + out, 2.0 * rows * in * out);
+        }
+        return y;
     }
 
     public Tensor weight() {

@@ -4,6 +4,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.F;
 import org.cd4j.nn.Module;
+import org.cd4j.nn.OpProfile;
 
 /**
  * A 1×1 {@code Conv2d} (parameters {@code weight (out, in, 1, 1)} and {@code bias (out)}, the
@@ -27,6 +28,12 @@ final class PointwiseConv extends Module {
 
     /** @param tokens (B, T, in) → (B, T, out) */
     Tensor forward(Tensor tokens) {
-        return F.linear(tokens, weight.view(out, in), bias); // weight (out, in, 1, 1) viewed as (out, in)
+        long t0 = OpProfile.begin();
+        Tensor y = F.linear(tokens, weight.view(out, in), bias); // weight (out, in, 1, 1) viewed as (out, in)
+        if (t0 != 0) {
+            long rows = tokens.numel() / in;
+            OpProfile.end(t0, "conv1x1", rows + "x" + in + "->" + out, 2.0 * rows * in * out);
+        }
+        return y;
     }
 }

@@ -45,6 +45,43 @@ class BenchCommandTest {
                 org.assertj.core.data.Offset.offset(0.002));
     }
 
+    /**
+     * {@code --breakdown}: after the timing line, one line per kernel and shape, most time first,
+     * and a last "rest" line; the kernels' work adds up to the analytic count of the pass, and
+     * their times with the rest to the profiled pass.
+     */
+    @Test
+    void breakdownAccountsForTheWholePass() throws Exception {
+        List<JsonNode> out = lines(CliRun.of("bench", "unet", "--arch", "tiny", "--latent", "8", "--warmup", "1",
+                "--peak-gflops", "100", "--breakdown"));
+        assertCommon(out.get(0), "unet_forward");
+        List<JsonNode> ops = out.subList(1, out.size() - 1);
+        JsonNode rest = out.get(out.size() - 1);
+        assertThat(rest.get("op").asText()).isEqualTo("rest");
+        assertThat(ops).isNotEmpty().allSatisfy(j -> {
+            assertThat(j.get("what").asText()).isEqualTo("unet_forward_op");
+            assertThat(j.get("calls").asLong()).isPositive();
+        });
+        assertThat(ops).extracting(j -> j.get("op").asText()).contains("conv3x3", "linear", "attention", "group_norm", "layer_norm");
+        List<Double> ms = ops.stream().map(j -> j.get("ms").asDouble()).toList();
+        assertThat(ms).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        double gflop = ops.stream().mapToDouble(j -> j.has("gflop") ? j.get("gflop").asDouble() : 0).sum();
+        assertThat(gflop).isCloseTo(out.get(0).get("gflop").asDouble(), org.assertj.core.data.Percentage.withPercentage(0.1));
+        double total = ms.stream().mapToDouble(Double::doubleValue).sum() + rest.get("ms").asDouble();
+        assertThat(total).isCloseTo(rest.get("pass_ms").asDouble(), org.assertj.core.data.Percentage.withPercentage(1));
+    }
+
+    @Test
+    void breakdownRefusesWhatItCannotSee() {
+        for (String[] args : new String[][]{
+                {"bench", "train", "--arch", "tiny", "--latent", "8", "--breakdown"},
+                {"bench", "unet", "--arch", "tiny", "--latent", "8", "--breakdown", "--memory"}}) {
+            CliRun r = CliRun.of(args);
+            assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(r.err()).contains("--breakdown");
+        }
+    }
+
     @Test
     void trainStepAndPeakModesPrintALinePerMeasurement() throws Exception {
         JsonNode step = lines(CliRun.of("bench", "train", "--arch", "tiny", "--latent", "8", "--batch", "2", "--warmup", "1",
