@@ -55,6 +55,37 @@ class AttentionKernelTest {
         Parity.assertRelative("full vs float64", full.get(0), exact.to(torch.ScalarType.Float), 1e-6);
     }
 
+    /**
+     * Half-precision inputs that gradients flow back through run the fused kernel in float32
+     * (libtorch's CPU bf16 flash backward is 8–10× slower), also under autocast, and come back in
+     * their own dtype; without gradients they keep the bf16 kernel. Results agree with float32 to
+     * bf16's precision.
+     */
+    @Test
+    void halfPrecisionWithGradientsRunsTheFusedKernelInFloat32() {
+        Tensor[] in = inputs(37, 29, 7);
+        Tensor[] bf = new Tensor[3];
+        for (int i = 0; i < 3; i++) bf[i] = in[i].detach().to(torch.ScalarType.BFloat16).requires_grad_(true);
+        assertThat(AttentionKernel.upcastsForBackward(bf[0], bf[1], bf[2])).isTrue();
+        assertThat(AttentionKernel.upcastsForBackward(in[0], in[1], in[2])).as("float32 inputs").isFalse();
+        try (NoGradGuard g = new NoGradGuard()) {
+            assertThat(AttentionKernel.upcastsForBackward(bf[0], bf[1], bf[2])).as("without gradients").isFalse();
+        }
+        Tensor out;
+        try (Autocast a = Autocast.to(DType.BF16)) {
+            out = AttentionKernel.of(Mode.FUSED).attend(bf[0], bf[1], bf[2], SCALE);
+        }
+        assertThat(out.scalar_type().value).isEqualTo(torch.ScalarType.BFloat16.value);
+        Tensor w = Rng.seeded(8).randn(Tensors.shape(out));
+        out.to(torch.ScalarType.Float).mul(w).sum().backward();
+        List<Tensor> ref = outputAndGradients(AttentionKernel.of(Mode.FUSED), 37, 29);
+        Parity.assertRelative("bf16 output", out.detach().to(torch.ScalarType.Float), ref.get(0), 2e-2);
+        for (int i = 0; i < 3; i++) {
+            assertThat(bf[i].grad().scalar_type().value).isEqualTo(torch.ScalarType.BFloat16.value);
+            Parity.assertRelative("bf16 grad " + i, bf[i].grad().to(torch.ScalarType.Float), ref.get(i + 1), 3e-2);
+        }
+    }
+
     @Test
     void autoTakesTheFusedKernelWhereItAvoidsTheMatrixAndSlicesElsewhere() {
         Tensor[] in = inputs(64, 64, 1);
