@@ -3,6 +3,7 @@ package org.cd4j.unet;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,30 @@ import java.util.function.Function;
  * Results are those of the plain pass up to floating-point summation order.
  */
 public final class SegmentTape {
-    private record Segment(Function<List<Tensor>, List<Tensor>> body, List<Tensor> inputs, List<Tensor> outputs) {}
+    private record Segment(Function<List<Tensor>, List<Tensor>> body, List<Tensor> inputs, List<Tensor> outputs,
+                           AutocastState autocast) {}
+
+    /**
+     * libtorch's autocast switches for the CPU and CUDA, as a segment ran under them: its
+     * recomputation in {@link #backward}, which callers run after closing their autocast scope,
+     * must compute in the same dtypes ({@code torch.utils.checkpoint} restores them the same way).
+     */
+    private record AutocastState(boolean cpu, torch.ScalarType cpuDtype, boolean cuda, torch.ScalarType cudaDtype) {
+        static AutocastState current() {
+            return new AutocastState(torch.is_autocast_enabled(torch.DeviceType.CPU), torch.get_autocast_dtype(torch.DeviceType.CPU),
+                    torch.is_autocast_enabled(torch.DeviceType.CUDA), torch.get_autocast_dtype(torch.DeviceType.CUDA));
+        }
+
+        /** Switches to this state; returns the one it replaced. */
+        AutocastState apply() {
+            AutocastState before = current();
+            torch.set_autocast_dtype(torch.DeviceType.CPU, cpuDtype);
+            torch.set_autocast_enabled(torch.DeviceType.CPU, cpu);
+            torch.set_autocast_dtype(torch.DeviceType.CUDA, cudaDtype);
+            torch.set_autocast_enabled(torch.DeviceType.CUDA, cuda);
+            return before;
+        }
+    }
 
     private final List<Segment> segments = new ArrayList<>();
     private final List<Tensor[]> external = new ArrayList<>();
@@ -59,7 +83,7 @@ public final class SegmentTape {
                 leaf.releaseReference(); // now owned by the caller's scope alone
             }
         }
-        segments.add(new Segment(body, List.copyOf(inputs), leaves));
+        segments.add(new Segment(body, List.copyOf(inputs), leaves, AutocastState.current()));
         return leaves;
     }
 
@@ -68,6 +92,7 @@ public final class SegmentTape {
         loss.backward();
         for (int i = segments.size() - 1; i >= 0; i--) {
             Segment s = segments.get(i);
+            AutocastState before = s.autocast().apply();
             try (PointerScope scope = new PointerScope()) {
                 List<Tensor> outs = s.body().apply(s.inputs());
                 Tensor surrogate = null; // Σ_k <out_k, grad_k>: its gradient is the vector-Jacobian product
@@ -78,6 +103,8 @@ public final class SegmentTape {
                     surrogate = surrogate == null ? term : surrogate.add(term);
                 }
                 if (surrogate != null && surrogate.requires_grad()) surrogate.backward();
+            } finally {
+                before.apply();
             }
         }
         for (Tensor[] e : external) {

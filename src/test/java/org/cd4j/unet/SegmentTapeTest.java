@@ -1,6 +1,8 @@
 package org.cd4j.unet;
 
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.cd4j.nn.Autocast;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.F;
 import org.cd4j.nn.Rng;
@@ -54,5 +56,48 @@ class SegmentTapeTest {
             assertThat(Tensors.maxAbsDiff(e.getValue().grad(), plain.get(e.getKey())) / scale).as(e.getKey()).isLessThan(1e-5);
         }
         assertThat(Tensors.maxAbsDiff(ctxLeaf.grad(), plainCtx) / Tensors.maxAbs(plainCtx)).as("text-state gradient").isLessThan(1e-5);
+    }
+    /**
+     * Under bf16 autocast the recomputation in backward (which callers run after closing their
+     * autocast scope) computes in bf16 as the forward did: it ran in float32 before and failed on
+     * the first bf16 activation meeting a float32 weight. Gradients equal the plain bf16 pass's.
+     */
+    @Test
+    void checkpointedBackwardUnderAutocastRecomputesInTheSameDtype() throws Exception {
+        UNet2DConditionModel unet = UNet2DConditionModel.load(Fixtures.tinySd1().resolve("unet"), DType.F32);
+        unet.requiresGrad(false);
+        Map<String, Tensor> trained = new LinkedHashMap<>();
+        unet.namedParameters().forEach((k, v) -> {
+            if (k.contains("attn2.to_k") || k.contains("attn2.to_v")) {
+                v.requires_grad_(true);
+                trained.put(k, v);
+            }
+        });
+        Rng rng = Rng.seeded(6);
+        Tensor x = rng.randn(2, 4, 8, 8);
+        Tensor target = rng.randn(2, 4, 8, 8);
+        Tensor t = Tensors.fromLongs(new long[]{10, 700}, 2);
+        Tensor ctx = rng.randn(2, 77, 32);
+
+        Map<String, Tensor> plain = new LinkedHashMap<>();
+        Tensor loss;
+        try (Autocast a = Autocast.to(DType.BF16)) {
+            loss = F.mseLoss(unet.forward(x, t, ctx).to(torch.ScalarType.Float), target);
+        }
+        loss.backward();
+        trained.forEach((k, v) -> plain.put(k, v.grad().clone()));
+        trained.values().forEach(v -> v.mutable_grad().reset());
+
+        SegmentTape tape = new SegmentTape();
+        try (Autocast a = Autocast.to(DType.BF16)) {
+            loss = F.mseLoss(unet.forward(x, t, ctx, tape).to(torch.ScalarType.Float), target);
+        }
+        tape.backward(loss);
+        assertThat(torch.is_autocast_enabled(torch.DeviceType.CPU)).as("autocast left as the caller left it").isFalse();
+        for (Map.Entry<String, Tensor> e : trained.entrySet()) {
+            double scale = Tensors.maxAbs(plain.get(e.getKey()));
+            assertThat(scale).isPositive();
+            assertThat(Tensors.maxAbsDiff(e.getValue().grad(), plain.get(e.getKey())) / scale).as(e.getKey()).isLessThan(5e-2); // bf16 keeps 8 bits: the two graphs sum in different orders
+        }
     }
 }
