@@ -96,24 +96,32 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
                 table.get(MERGED).put(c, ConceptEvaluation.run(Sampling.load(model, List.of(mergedFile)), sampling, judge, c, token, seeds, seed));
             }
         }
-        write(table);
+        Map<String, Map<Concept, Estimate>> drift = new LinkedHashMap<>();
+        for (Map.Entry<String, Map<Concept, ConceptEvaluation>> m : table.entrySet()) {
+            Map<Concept, Estimate> d = new LinkedHashMap<>();
+            m.getValue().forEach((c, e) -> d.put(c, judge.priorDrift(e.priorImages(), table.get(BASE).get(c).priorImages())));
+            drift.put(m.getKey(), d);
+        }
+        write(table, drift);
         return table;
     }
 
-    private void write(Map<String, Map<Concept, ConceptEvaluation>> table) throws IOException {
+    private void write(Map<String, Map<Concept, ConceptEvaluation>> table, Map<String, Map<Concept, Estimate>> drift) throws IOException {
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "Fine-tuning: %d steps per method, seed %d; %d pictures per prompt, %s.%n%n",
                 steps, seed, seeds, Sampling.defaults()));
-        md.append("| method | image alignment (P concept) | image alignment (similarity) | text alignment | prior preservation |\n");
-        md.append("| --- | --- | --- | --- | --- |\n");
+        md.append("| method | image alignment (P concept) | image alignment (similarity) | text alignment | prior preservation"
+                + " | prior drift (paired, lower is better) |\n");
+        md.append("| --- | --- | --- | --- | --- | --- |\n");
         for (Map.Entry<String, Map<Concept, ConceptEvaluation>> m : table.entrySet()) {
             List<ConceptEvaluation> all = new ArrayList<>(m.getValue().values());
             md.append("| ").append(m.getKey()).append(" | ").append(pooled(all, ConceptEvaluation::imageProbability))
                     .append(" | ").append(pooled(all, ConceptEvaluation::imageSimilarity))
                     .append(" | ").append(pooled(all, ConceptEvaluation::textAlignment))
-                    .append(" | ").append(pooled(all, ConceptEvaluation::priorPreservation)).append(" |\n");
+                    .append(" | ").append(pooled(all, ConceptEvaluation::priorPreservation))
+                    .append(" | ").append(pooled(new ArrayList<>(drift.get(m.getKey()).values()))).append(" |\n");
         }
-        md.append("\nPer concept (image alignment P / image alignment similarity / text alignment / prior preservation):\n\n| method |");
+        md.append("\nPer concept (image alignment P / image alignment similarity / text alignment / prior preservation / prior drift):\n\n| method |");
         for (Concept c : Concept.values()) md.append(' ').append(c.name()).append(" |");
         md.append("\n| --- |");
         for (Concept ignored : Concept.values()) md.append(" --- |");
@@ -122,8 +130,9 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
             md.append("| ").append(m.getKey()).append(" |");
             for (Concept c : Concept.values()) {
                 ConceptEvaluation e = m.getValue().get(c);
-                md.append(e == null ? " – |" : String.format(Locale.ROOT, " %.2f / %.2f / %.2f / %.2f |", e.imageProbability().mean(),
-                        e.imageSimilarity().mean(), e.textAlignment().mean(), e.priorPreservation().mean()));
+                md.append(e == null ? " – |" : String.format(Locale.ROOT, " %.2f / %.2f / %.2f / %.2f / %.3f |", e.imageProbability().mean(),
+                        e.imageSimilarity().mean(), e.textAlignment().mean(), e.priorPreservation().mean(),
+                        drift.get(m.getKey()).get(c).mean()));
             }
             md.append('\n');
         }
@@ -133,16 +142,19 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
 
     /** Mean ± standard error over the pictures of all concepts (each concept's estimate weighted by its count). */
     private static String pooled(List<ConceptEvaluation> evs, java.util.function.Function<ConceptEvaluation, Estimate> f) {
+        return pooled(evs.stream().map(f).toList());
+    }
+
+    /** Mean ± standard error over all the pictures behind {@code estimates} (each weighted by its count). */
+    private static String pooled(List<Estimate> estimates) {
         double sum = 0, var = 0;
         int n = 0;
-        for (ConceptEvaluation e : evs) {
-            Estimate x = f.apply(e);
+        for (Estimate x : estimates) {
             sum += x.mean() * x.n();
             n += x.n();
         }
         double mean = sum / n;
-        for (ConceptEvaluation e : evs) {
-            Estimate x = f.apply(e);
+        for (Estimate x : estimates) {
             // within-concept variance from the standard error, plus the spread of the concept means
             var += (x.standardError() * x.standardError() * x.n() * Math.max(1, x.n() - 1)) + x.n() * Math.pow(x.mean() - mean, 2);
         }

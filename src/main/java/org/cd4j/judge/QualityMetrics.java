@@ -137,6 +137,28 @@ public final class QualityMetrics {
     }
 
     /**
+     * Prior drift: how far plain-category pictures moved from the base model's, picture by
+     * picture. {@code images} and {@code baseImages} come from the same prompt and seeds (so the
+     * same initial noise); each pair scores 1 − the cosine similarity of the judge's embeddings,
+     * 0 when fine-tuning left the picture as it was. Paired, it resolves differences that the
+     * share of pictures still showing the category cannot with a few dozen pictures.
+     */
+    public Estimate priorDrift(List<BufferedImage> images, List<BufferedImage> baseImages) {
+        if (images.size() != baseImages.size() || images.isEmpty()) {
+            throw new IllegalArgumentException("prior drift pairs pictures seed by seed: got " + images.size()
+                    + " pictures against " + baseImages.size() + " of the base model");
+        }
+        return priorDriftOf(judge.predict(images), judge.predict(baseImages));
+    }
+
+    /** Prior drift from paired predictions (see {@link #priorDrift}). */
+    public static Estimate priorDriftOf(List<Prediction> predictions, List<Prediction> base) {
+        List<Double> scores = new ArrayList<>(predictions.size());
+        for (int i = 0; i < predictions.size(); i++) scores.add(1 - Prediction.cosine(predictions.get(i).embedding(), base.get(i).embedding()));
+        return Estimate.of(scores);
+    }
+
+    /**
      * What a prompt asks for: the world caption it is once modifier tokens are dropped (and an
      * article the dropped token stood behind is corrected: "a &lt;new1&gt; orange cup" → "an orange cup").
      *

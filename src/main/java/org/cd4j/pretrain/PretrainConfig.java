@@ -67,6 +67,6 @@ public record PretrainConfig(Path output, long seed, int vaeSteps, int vaeBatch,
 
     /** The settings the shipped mini model was made with (see docs/QUALITY.md). */
     public static PretrainConfig defaults(Path output) {
-        return new PretrainConfig(output, 0, 1400, 32, 32, 1.5e-3, 6000, 3000, 32, 8e-4, 200, 0.1, 0.999, 1.0, 250, 2000, 2);
+        return new PretrainConfig(output, 0, 1400, 32, 32, 1.5e-3, 6000, 3000, 32, 8e-4, 200, 0.1, 0.999, 1.0, 250, 2000, 3);
     }
 }

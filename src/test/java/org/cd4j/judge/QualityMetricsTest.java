@@ -109,6 +109,27 @@ class QualityMetricsTest {
         assertThat(e.n()).isEqualTo(3);
     }
 
+    /** Each picture against the base model's from the same seed: 1 − cosine, 0 for an unchanged picture. */
+    @Test
+    void priorDriftPairsPicturesSeedBySeed() {
+        Prediction a = withEmbedding(1, 0), b = withEmbedding(0, 2), c = withEmbedding(1, 1);
+        Estimate e = QualityMetrics.priorDriftOf(List.of(a, b, c), List.of(a, b, a));
+        assertThat(e.n()).isEqualTo(3);
+        assertThat(e.mean()).isCloseTo((0 + 0 + (1 - Math.sqrt(0.5))) / 3, within(1e-7));
+        assertThat(QualityMetrics.priorDriftOf(List.of(a, b), List.of(b, a)).mean()).isCloseTo(1.0, within(1e-9));
+    }
+
+    private static Prediction withEmbedding(float... e) {
+        return sure(Category.CUP, Colour.RED, Pattern.PLAIN, Colour.RED, Background.SKY, Size.LARGE, Concept.ZIGZAG_CUP, 0.0, e);
+    }
+
+    @Test
+    void priorDriftRefusesUnpairedLists() throws Exception {
+        QualityMetrics m = new QualityMetrics(new Judge());
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(64, 64, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        assertThatThrownBy(() -> m.priorDrift(List.of(img, img), List.of(img))).hasMessageContaining("2 pictures against 1");
+    }
+
     @Test
     void cosineOfEmbeddings() {
         assertThat(Prediction.cosine(new float[]{1, 0}, new float[]{2, 0})).isEqualTo(1.0);
