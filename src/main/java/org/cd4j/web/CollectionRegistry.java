@@ -5,10 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The local picture collections the server was started with ({@code --collection DIR},
@@ -20,7 +17,8 @@ public final class CollectionRegistry {
     /** One collection: its id and folder. */
     public record Collection(String id, Path dir) {}
 
-    private final Map<String, Collection> collections = new LinkedHashMap<>();
+    private final IdRegistry<Collection> collections = new IdRegistry<>("collection",
+            "the server has no picture collection; start it with cd4j serve --collection DIR");
 
     private CollectionRegistry() {}
 
@@ -34,30 +32,24 @@ public final class CollectionRegistry {
         for (Path d : dirs) {
             Path dir = d.toAbsolutePath().normalize();
             if (!Files.isDirectory(dir)) throw new IllegalArgumentException("--collection " + d + " is not a folder (expected captioned pictures)");
-            String id = ModelRegistry.folderId(dir.getFileName() == null ? "" : dir.getFileName().toString(), "c", r.collections.keySet());
-            r.collections.put(id, new Collection(id, dir));
+            r.collections.add(dir.getFileName() == null ? "" : dir.getFileName().toString(), "c", id -> new Collection(id, dir));
         }
         return r;
     }
 
     /** The collection with this id (400 when unknown: the id came from a request). */
     public Collection get(String id) {
-        Collection c = id == null ? null : collections.get(id);
-        if (c == null) {
-            if (collections.isEmpty()) throw ApiException.bad("the server has no picture collection; start it with cd4j serve --collection DIR");
-            throw ApiException.bad("unknown collection '" + Workdir.shorten(id) + "' (available: " + String.join(", ", collections.keySet()) + ")");
-        }
-        return c;
+        return collections.get(id);
     }
 
     public List<Collection> all() {
-        return new ArrayList<>(collections.values());
+        return collections.all();
     }
 
     /** The collections as the page lists them (ids only, no server paths). */
     public ArrayNode toJson() {
         ArrayNode a = Json.array();
-        for (Collection c : collections.values()) {
+        for (Collection c : collections.all()) {
             ObjectNode o = a.addObject();
             o.put("id", c.id());
         }

@@ -8,10 +8,7 @@ import org.cd4j.vae.VaeConfig;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The base models the server was started with ({@code --model DIR}, repeatable), each checked at
@@ -29,7 +26,7 @@ public final class ModelRegistry {
      */
     public record Model(String id, Path dir, int defaultSize, int crossAttentionDim) {}
 
-    private final Map<String, Model> models = new LinkedHashMap<>();
+    private final IdRegistry<Model> models = new IdRegistry<>("model", "the server has no model; start it with cd4j serve --model DIR");
 
     private ModelRegistry() {}
 
@@ -44,43 +41,25 @@ public final class ModelRegistry {
             int factor = 1 << (vae.blockOutChannels().size() - 1);
             Integer sample = unet.sampleSize();
             int size = (sample == null ? 64 : sample) * factor;
-            String id = folderId(ModelFolder.displayName(dir), "m", r.models.keySet());
-            r.models.put(id, new Model(id, dir, size, unet.crossAttentionDim().get(0)));
+            long width = unet.crossAttentionDim().get(0);
+            r.models.add(ModelFolder.displayName(dir), "m", id -> new Model(id, dir, size, (int) width));
         }
         return r;
     }
 
-    /**
-     * The id a folder is known by on the page: its name with anything but letters, digits,
-     * {@code _ . -} replaced (and {@code prefix} put first if it would not start with a letter
-     * or digit), made unique against {@code taken} by {@code -2}, {@code -3} ….
-     */
-    static String folderId(String name, String prefix, java.util.Set<String> taken) {
-        String base = name.replaceAll("[^A-Za-z0-9_.-]", "_");
-        if (base.isEmpty() || !Character.isLetterOrDigit(base.charAt(0))) base = prefix + base;
-        String id = base;
-        for (int i = 2; taken.contains(id); i++) id = base + "-" + i;
-        return id;
-    }
-
     /** The model with this id (400 when unknown: the id came from a request). */
     public Model get(String id) {
-        Model m = id == null ? null : models.get(id);
-        if (m == null) {
-            if (models.isEmpty()) throw ApiException.bad("the server has no model; start it with cd4j serve --model DIR");
-            throw ApiException.bad("unknown model '" + Workdir.shorten(id) + "' (available: " + String.join(", ", models.keySet()) + ")");
-        }
-        return m;
+        return models.get(id);
     }
 
     public List<Model> all() {
-        return new ArrayList<>(models.values());
+        return models.all();
     }
 
     /** The models as the page lists them (no server paths). */
     public ArrayNode toJson() {
         ArrayNode a = Json.array();
-        for (Model m : models.values()) {
+        for (Model m : models.all()) {
             ObjectNode o = a.addObject();
             o.put("id", m.id());
             o.put("defaultSize", m.defaultSize());
