@@ -21,9 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * size that needs the upsampler sizes forwarded.
  */
 class SegmentTapeTest {
-    @Test
-    void checkpointedBackwardEqualsThePlainOne() throws Exception {
-        UNet2DConditionModel unet = UNet2DConditionModel.load(Fixtures.tinySd1().resolve("unet"), DType.F32);
+    /** Freezes {@code unet} but its cross-attention keys and values, as Custom Diffusion trains; returns those. */
+    private static Map<String, Tensor> trainCrossAttentionKv(UNet2DConditionModel unet) {
         unet.requiresGrad(false);
         Map<String, Tensor> trained = new LinkedHashMap<>();
         unet.namedParameters().forEach((k, v) -> {
@@ -32,6 +31,13 @@ class SegmentTapeTest {
                 trained.put(k, v);
             }
         });
+        return trained;
+    }
+
+    @Test
+    void checkpointedBackwardEqualsThePlainOne() throws Exception {
+        UNet2DConditionModel unet = UNet2DConditionModel.load(Fixtures.tinySd1().resolve("unet"), DType.F32);
+        Map<String, Tensor> trained = trainCrossAttentionKv(unet);
         Rng rng = Rng.seeded(5);
         Tensor x = rng.randn(2, 4, 10, 14);
         Tensor target = rng.randn(2, 4, 10, 14);
@@ -65,14 +71,7 @@ class SegmentTapeTest {
     @Test
     void checkpointedBackwardUnderAutocastRecomputesInTheSameDtype() throws Exception {
         UNet2DConditionModel unet = UNet2DConditionModel.load(Fixtures.tinySd1().resolve("unet"), DType.F32);
-        unet.requiresGrad(false);
-        Map<String, Tensor> trained = new LinkedHashMap<>();
-        unet.namedParameters().forEach((k, v) -> {
-            if (k.contains("attn2.to_k") || k.contains("attn2.to_v")) {
-                v.requires_grad_(true);
-                trained.put(k, v);
-            }
-        });
+        Map<String, Tensor> trained = trainCrossAttentionKv(unet);
         Rng rng = Rng.seeded(6);
         Tensor x = rng.randn(2, 4, 8, 8);
         Tensor target = rng.randn(2, 4, 8, 8);
