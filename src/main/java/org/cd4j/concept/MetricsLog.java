@@ -1,5 +1,6 @@
 package org.cd4j.concept;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * {@code metrics.jsonl}: one JSON object per optimiser step, flushed as it is written so a
@@ -27,12 +29,20 @@ public final class MetricsLog implements AutoCloseable {
 
     /** Opens {@code file} for appending, first keeping only lines whose step is at most {@code keepUpTo}. */
     public static MetricsLog open(Path file, long keepUpTo) throws IOException {
+        return open(file, n -> n.path("step").asLong(Long.MAX_VALUE) <= keepUpTo);
+    }
+
+    /**
+     * Opens {@code file} for appending, first keeping only the lines {@code keep} accepts (for
+     * logs whose stages count their steps separately).
+     */
+    public static MetricsLog open(Path file, Predicate<JsonNode> keep) throws IOException {
         if (Files.exists(file)) {
             List<String> kept = new ArrayList<>();
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                 if (line.isBlank()) continue;
                 try {
-                    if (JSON.readTree(line).path("step").asLong(Long.MAX_VALUE) <= keepUpTo) kept.add(line);
+                    if (keep.test(JSON.readTree(line))) kept.add(line);
                 } catch (IOException e) {
                     // a line cut short by a killed run: drop it
                 }

@@ -63,7 +63,18 @@ public final class Pretrainer {
         MiniModelFiles.writeVocabulary(out);
         World world = new World(cfg.seed());
         Path checkpoints = state.resolve("checkpoints");
-        try (MetricsLog metrics = MetricsLog.open(state.resolve("metrics.jsonl"), Long.MAX_VALUE)) {
+        // each stage resumes from its newest checkpoint: its lines after that step are logged again, so drop them now
+        int vaeDone = Files.isRegularFile(out.resolve("vae/" + UNet2DConditionModel.SAFETENSORS_WEIGHTS)) ? cfg.vaeSteps()
+                : Math.max(0, StageState.latestStep(checkpoints, VaeStage.NAME));
+        int diffusionDone = Math.max(0, StageState.latestStep(checkpoints, DiffusionStage.NAME));
+        try (MetricsLog metrics = MetricsLog.open(state.resolve("metrics.jsonl"), n -> {
+            long step = n.path("step").asLong(Long.MAX_VALUE);
+            return switch (n.path("stage").asText()) {
+                case VaeStage.NAME -> step <= vaeDone;
+                case DiffusionStage.NAME -> step <= diffusionDone;
+                default -> true;
+            };
+        })) {
             AutoencoderKL vae = vaeStage(out, world, checkpoints, metrics);
             LatentSet data = LatentSet.loadOrEncode(state.resolve("latents.safetensors"), world, vae, cfg.datasetSize(),
                     1L << 40, listener);
