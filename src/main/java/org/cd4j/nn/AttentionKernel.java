@@ -112,15 +112,8 @@ public record AttentionKernel(Mode mode, long budgetBytes) {
      */
     private static Tensor fused(Tensor q, Tensor k, Tensor v, double scale) {
         if (!upcastsForBackward(q, k, v)) return F.sdpa(q, k, v, null, false, scale);
-        torch.ScalarType dtype = q.scalar_type();
-        boolean autocast = torch.is_autocast_enabled(torch.DeviceType.CPU);
-        if (autocast) torch.set_autocast_enabled(torch.DeviceType.CPU, false);
-        try {
-            torch.ScalarType f32 = torch.ScalarType.Float;
-            return F.sdpa(q.to(f32), k.to(f32), v.to(f32), null, false, scale).to(dtype);
-        } finally {
-            if (autocast) torch.set_autocast_enabled(torch.DeviceType.CPU, true);
-        }
+        torch.ScalarType dtype = q.scalar_type(), f32 = torch.ScalarType.Float;
+        return Autocast.suspendedOnCpu(() -> F.sdpa(q.to(f32), k.to(f32), v.to(f32), null, false, scale).to(dtype));
     }
 
     /**

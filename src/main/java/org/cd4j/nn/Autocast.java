@@ -46,4 +46,37 @@ public final class Autocast implements AutoCloseable {
         torch.set_autocast_dtype(type, wasDtype);
         if (!wasEnabled) torch.clear_cache();
     }
+
+    /**
+     * libtorch's autocast switches for the CPU and CUDA at one moment, to be restored later, as
+     * gradient checkpointing restores them for a segment's recomputation.
+     */
+    public record State(boolean cpu, torch.ScalarType cpuDtype, boolean cuda, torch.ScalarType cudaDtype) {
+        /** The switches as they are now (on this thread: autocast state is thread-local). */
+        public static State current() {
+            return new State(torch.is_autocast_enabled(torch.DeviceType.CPU), torch.get_autocast_dtype(torch.DeviceType.CPU),
+                    torch.is_autocast_enabled(torch.DeviceType.CUDA), torch.get_autocast_dtype(torch.DeviceType.CUDA));
+        }
+
+        /** Switches to this state; returns the one it replaced. */
+        public State apply() {
+            State before = current();
+            torch.set_autocast_dtype(torch.DeviceType.CPU, cpuDtype);
+            torch.set_autocast_enabled(torch.DeviceType.CPU, cpu);
+            torch.set_autocast_dtype(torch.DeviceType.CUDA, cudaDtype);
+            torch.set_autocast_enabled(torch.DeviceType.CUDA, cuda);
+            return before;
+        }
+    }
+
+    /** Runs {@code body} with CPU autocast off, for an op that must run in its inputs' own dtype; restores it after. */
+    public static <T> T suspendedOnCpu(java.util.function.Supplier<T> body) {
+        boolean on = torch.is_autocast_enabled(torch.DeviceType.CPU);
+        if (on) torch.set_autocast_enabled(torch.DeviceType.CPU, false);
+        try {
+            return body.get();
+        } finally {
+            if (on) torch.set_autocast_enabled(torch.DeviceType.CPU, true);
+        }
+    }
 }

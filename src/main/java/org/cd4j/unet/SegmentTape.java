@@ -3,7 +3,7 @@ package org.cd4j.unet;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
+import org.cd4j.nn.Autocast;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,29 +24,7 @@ import java.util.function.Function;
  */
 public final class SegmentTape {
     private record Segment(Function<List<Tensor>, List<Tensor>> body, List<Tensor> inputs, List<Tensor> outputs,
-                           AutocastState autocast) {}
-
-    /**
-     * libtorch's autocast switches for the CPU and CUDA, as a segment ran under them: its
-     * recomputation in {@link #backward}, which callers run after closing their autocast scope,
-     * must compute in the same dtypes ({@code torch.utils.checkpoint} restores them the same way).
-     */
-    private record AutocastState(boolean cpu, torch.ScalarType cpuDtype, boolean cuda, torch.ScalarType cudaDtype) {
-        static AutocastState current() {
-            return new AutocastState(torch.is_autocast_enabled(torch.DeviceType.CPU), torch.get_autocast_dtype(torch.DeviceType.CPU),
-                    torch.is_autocast_enabled(torch.DeviceType.CUDA), torch.get_autocast_dtype(torch.DeviceType.CUDA));
-        }
-
-        /** Switches to this state; returns the one it replaced. */
-        AutocastState apply() {
-            AutocastState before = current();
-            torch.set_autocast_dtype(torch.DeviceType.CPU, cpuDtype);
-            torch.set_autocast_enabled(torch.DeviceType.CPU, cpu);
-            torch.set_autocast_dtype(torch.DeviceType.CUDA, cudaDtype);
-            torch.set_autocast_enabled(torch.DeviceType.CUDA, cuda);
-            return before;
-        }
-    }
+                           Autocast.State autocast) {}
 
     private final List<Segment> segments = new ArrayList<>();
     private final List<Tensor[]> external = new ArrayList<>();
@@ -83,7 +61,7 @@ public final class SegmentTape {
                 leaf.releaseReference(); // now owned by the caller's scope alone
             }
         }
-        segments.add(new Segment(body, List.copyOf(inputs), leaves, AutocastState.current()));
+        segments.add(new Segment(body, List.copyOf(inputs), leaves, Autocast.State.current()));
         return leaves;
     }
 
@@ -92,7 +70,7 @@ public final class SegmentTape {
         loss.backward();
         for (int i = segments.size() - 1; i >= 0; i--) {
             Segment s = segments.get(i);
-            AutocastState before = s.autocast().apply();
+            Autocast.State before = s.autocast().apply();
             try (PointerScope scope = new PointerScope()) {
                 List<Tensor> outs = s.body().apply(s.inputs());
                 Tensor surrogate = null; // Σ_k <out_k, grad_k>: its gradient is the vector-Jacobian product
