@@ -3,6 +3,7 @@ package org.cd4j.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.bytedeco.javacpp.Loader;
+import org.cd4j.nn.SplitGemm;
 import org.cd4j.nn.Torch;
 
 import java.io.IOException;
@@ -11,7 +12,7 @@ import java.nio.file.Path;
 
 /**
  * The machine a measurement was taken on, for every benchmark line: processor, cores, libtorch
- * threads, operating system, Java and libtorch versions, and the load average when the
+ * threads, whether float32 products are split over cores, operating system, Java and libtorch versions, and the load average when the
  * measurement ended (a busy machine makes every figure slower; such figures are not comparable).
  */
 public final class Machine {
@@ -23,6 +24,7 @@ public final class Machine {
         m.put("cpu", cpuModel());
         m.put("cores", Runtime.getRuntime().availableProcessors());
         m.put("threads", Torch.threads());
+        m.put("split_gemm", SplitGemm.enabled()); // float32 products on every core (needs GOMP_SPINCOUNT, see SplitGemm)
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         m.put("java", System.getProperty("java.version"));
         m.put("libtorch", libtorchVersion());

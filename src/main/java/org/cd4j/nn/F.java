@@ -26,7 +26,8 @@ public final class F {
 
     /** {@code x @ w.T + b}; {@code b} may be null. */
     public static Tensor linear(Tensor x, Tensor w, Tensor b) {
-        return torch.linear(x, w, opt(b));
+        Tensor split = SplitGemm.linear(x, w, b); // float32 inference on every core, where worth it
+        return split != null ? split : torch.linear(x, w, opt(b));
     }
 
     /** 2-D convolution with square stride and padding; {@code b} may be null. */
@@ -50,7 +51,9 @@ public final class F {
         long depth = cols.size(1);
         // one product for the whole batch: (out, in·k²) @ (in·k², B·h·w)
         Tensor flat = cols.permute(1, 0, 2).reshape(depth, batch * h * wd);
-        Tensor y = w.reshape(out, depth).matmul(flat);                       // (out, B·h·w)
+        Tensor w2 = w.reshape(out, depth);
+        Tensor y = SplitGemm.mm(w2, flat);                                   // (out, B·h·w), on every core
+        if (y == null) y = w2.matmul(flat);
         if (b != null) y = y.add(b.view(out, 1));
         return y.view(out, batch, h, wd).permute(1, 0, 2, 3).contiguous();  // (B, out, h, w)
     }
