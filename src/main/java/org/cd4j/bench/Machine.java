@@ -12,8 +12,9 @@ import java.nio.file.Path;
 
 /**
  * The machine a measurement was taken on, for every benchmark line: processor, cores, libtorch
- * threads, whether float32 products are split over cores, operating system, Java and libtorch versions, and the load average when the
- * measurement ended (a busy machine makes every figure slower; such figures are not comparable).
+ * threads, whether float32 products are split over cores, operating system, Java and libtorch
+ * versions, and the load average when the measurement ended (a busy machine makes every figure
+ * slower; such figures are not comparable).
  */
 public final class Machine {
     private Machine() {}

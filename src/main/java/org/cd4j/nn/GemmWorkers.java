@@ -101,6 +101,8 @@ final class GemmWorkers {
 
         /** Waits for the submitted part; returns its failure or null. */
         Throwable await() {
+            // the parts are equal, so the helper usually finishes within microseconds of the caller:
+            // spin first, and only then poll in 50 µs sleeps (a preempted helper can take longer)
             int spins = 0;
             while (busy) {
                 if (++spins < 1 << 16) {
