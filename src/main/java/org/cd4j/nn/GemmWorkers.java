@@ -38,7 +38,12 @@ final class GemmWorkers {
      */
     static boolean tryAcquire(int parts) {
         if (!IN_USE.tryLock()) return false;
-        if (HELPERS.size() < parts - 1) grow(parts - 1);
+        try {
+            if (HELPERS.size() < parts - 1) grow(parts - 1);
+        } catch (RuntimeException | Error e) {
+            IN_USE.unlock(); // a helper that could not start must not leave the helpers taken
+            throw e;
+        }
         return true;
     }
 
