@@ -5,6 +5,7 @@ import org.cd4j.world.Category;
 import org.cd4j.world.Concept;
 import org.cd4j.world.Mentions;
 import org.cd4j.world.Sample;
+import org.cd4j.world.World;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -31,11 +32,21 @@ import java.util.regex.Pattern;
  *       per picture, 1 if the judge reads the category, times {@code 1 − P(concept)} — high when
  *       the model still draws ordinary cups, low when every cup became the concept (or no cup).
  *       Compare with the base model's value on the same prompt.</li>
+ *   <li><b>Forgetting</b>, as the paper measures it: the {@link KernelDistance} (KID) between the
+ *       judge's embeddings of plain-category pictures and those of {@value #REAL_PICTURES} real
+ *       pictures of the category, lower is better.</li>
  * </ul>
  */
 public final class QualityMetrics {
     /** Views of a concept its image alignment compares with. */
     public static final int REFERENCE_VIEWS = 12;
+    /** Real pictures of a category that plain-category pictures are compared with for forgetting. */
+    public static final int REAL_PICTURES = 200;
+    /**
+     * Seeds of those real pictures: a draw of world 0 that no prior set of the demo or the study
+     * trains on (theirs is drawn with the training seed, 0 by default).
+     */
+    static final long REAL_WORLD_SEED = 0, REAL_SEED = 0x5EA1_0000L;
     /** A modifier token and the space after it. */
     private static final Pattern MODIFIER = Pattern.compile("<[^<>\\s]+>\\s*");
     /** An article and the first letter of the word after it. */
@@ -43,6 +54,7 @@ public final class QualityMetrics {
 
     private final Judge judge;
     private final Map<Concept, List<float[]>> references = new EnumMap<>(Concept.class);
+    private final Map<Category, List<float[]>> realPictures = new EnumMap<>(Category.class);
 
     public QualityMetrics(Judge judge) {
         this.judge = judge;
@@ -134,6 +146,22 @@ public final class QualityMetrics {
         List<Double> scores = new ArrayList<>(predictions.size());
         for (Prediction p : predictions) scores.add(p.category() == category ? 1 - p.probability(concept) : 0.0);
         return Estimate.of(scores);
+    }
+
+    /**
+     * Forgetting, the paper's way: the kernel distance (KID, {@link KernelDistance}) between
+     * pictures made from {@code category}'s plain prompt and {@value #REAL_PICTURES} real pictures
+     * of the category. Unlike {@link #priorDrift} it does not count as harm a move towards real
+     * pictures (which the prior-preservation loss on real pictures asks for), only a move away
+     * from them: towards the concept, or away from anything the category looks like.
+     */
+    public Estimate priorKernelDistance(List<BufferedImage> images, Category category) {
+        List<float[]> real = realPictures.computeIfAbsent(category, c -> {
+            List<BufferedImage> pictures = new ArrayList<>(REAL_PICTURES);
+            for (Sample s : new World(REAL_WORLD_SEED).priorSamples(c, REAL_PICTURES, REAL_SEED)) pictures.add(s.image());
+            return embeddings(judge.predict(pictures));
+        });
+        return KernelDistance.of(embeddings(judge.predict(images)), real);
     }
 
     /**

@@ -131,6 +131,20 @@ class QualityMetricsTest {
     }
 
     @Test
+    void forgettingIsSmallForRealPicturesAndLargeForTheConcept() throws Exception {
+        // the shipped judge on rendered pictures: about 2 s, for the 200 real pictures it compares with
+        QualityMetrics m = QualityMetrics.shipped();
+        List<java.awt.image.BufferedImage> cups = new java.util.ArrayList<>(), concept = new java.util.ArrayList<>();
+        for (org.cd4j.world.Sample s : new org.cd4j.world.World(3).priorSamples(Category.CUP, 16, 5)) cups.add(s.image());
+        for (org.cd4j.world.Sample s : Concept.ZIGZAG_CUP.views(16)) concept.add(s.image());
+        Estimate ordinary = m.priorKernelDistance(cups, Category.CUP);
+        Estimate leaked = m.priorKernelDistance(concept, Category.CUP);
+        assertThat(Math.abs(ordinary.mean())).isLessThan(3 * ordinary.standardError());
+        assertThat(leaked.mean()).isGreaterThan(ordinary.mean() + 5 * leaked.standardError());
+        assertThat(leaked.n()).isEqualTo(16);
+    }
+
+    @Test
     void cosineOfEmbeddings() {
         assertThat(Prediction.cosine(new float[]{1, 0}, new float[]{2, 0})).isEqualTo(1.0);
         assertThat(Prediction.cosine(new float[]{1, 0}, new float[]{0, 3})).isZero();
