@@ -40,16 +40,25 @@ public record ConceptEvaluation(Estimate imageProbability, Estimate imageSimilar
         return out;
     }
 
-    /** Generates {@code seeds} pictures per prompt with {@code sd} and scores them. */
+    /** Generates {@code seeds} pictures per prompt and {@code 2 * seeds} of the plain category with {@code sd} and scores them. */
     public static ConceptEvaluation run(StableDiffusion sd, Sampling sampling, QualityMetrics metrics, Concept concept,
                                         String token, int seeds, long firstSeed) {
+        return run(sd, sampling, metrics, concept, token, seeds, firstSeed, 2 * seeds);
+    }
+
+    /**
+     * Generates {@code seeds} pictures per context prompt and {@code priorCount} of the plain
+     * category (seeds {@code firstSeed, firstSeed+1, …} for each) with {@code sd} and scores them.
+     */
+    public static ConceptEvaluation run(StableDiffusion sd, Sampling sampling, QualityMetrics metrics, Concept concept,
+                                        String token, int seeds, long firstSeed, int priorCount) {
         List<BufferedImage> context = new ArrayList<>();
         List<String> prompts = new ArrayList<>();
         for (String p : contextPrompts(concept, token)) {
             context.addAll(sampling.generate(sd, p, firstSeed, seeds));
             for (int i = 0; i < seeds; i++) prompts.add(p);
         }
-        List<BufferedImage> prior = sampling.generate(sd, Captions.categoryPrompt(concept.category()), firstSeed, 2 * seeds);
+        List<BufferedImage> prior = sampling.generate(sd, Captions.categoryPrompt(concept.category()), firstSeed, priorCount);
         QualityMetrics.ImageAlignment ia = metrics.imageAlignment(context, concept);
         return new ConceptEvaluation(ia.conceptProbability(), ia.embeddingSimilarity(),
                 metrics.textAlignment(context, prompts), metrics.priorPreservation(prior, concept.category(), concept),

@@ -39,6 +39,11 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
     /** Concept pairs for joint training and merging. */
     static final List<List<Concept>> PAIRS = List.of(List.of(Concept.ZIGZAG_CUP, Concept.CHECKED_BALL),
             List.of(Concept.DOME_HOUSE, Concept.GIFT_BOX));
+    /**
+     * Plain-category pictures per method and concept: the kernel distance to real pictures needs
+     * more than the context prompts' handful (its standard error halves from 8 to 32).
+     */
+    static final int PRIOR_PICTURES = 32;
     static final String BASE = "base model (no fine-tuning)", CD = "Custom Diffusion (K/V + token)",
             TOKEN = "token only (baseline)", FULL = "all UNet weights (baseline)", JOINT = "Custom Diffusion, 2 concepts joint",
             MERGED = "Custom Diffusion, 2 concepts merged", COMPRESSED = "Custom Diffusion, compressed (ratio 0.6)";
@@ -58,13 +63,13 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
             WorldConceptData d = WorldConceptData.prepare(c, data, seed);
             concepts.put(c, d);
             log.accept("base model on " + c.name());
-            table.get(BASE).put(c, ConceptEvaluation.run(Sampling.load(model, List.of()), sampling, judge, c, null, seeds, seed));
+            table.get(BASE).put(c, ConceptEvaluation.run(Sampling.load(model, List.of()), sampling, judge, c, null, seeds, seed, PRIOR_PICTURES));
             for (String[] m : new String[][]{{CD, "crossattn_kv"}, {TOKEN, "all"}, {FULL, "none"}}) {
                 Path dir = output.resolve(m[1] + "-" + c.name().toLowerCase(Locale.ROOT));
                 log.accept(m[0] + " on " + c.name());
                 Path delta = new FineTune(steps, 4, FineTune.learningRate(m[1]), m[1], false, seed).run(model, List.of(d), dir, TrainListener.NONE);
                 if (m[1].equals("crossattn_kv")) cdDeltas.put(c, delta);
-                table.get(m[0]).put(c, ConceptEvaluation.run(Sampling.load(model, List.of(delta)), sampling, judge, c, "<new1>", seeds, seed));
+                table.get(m[0]).put(c, ConceptEvaluation.run(Sampling.load(model, List.of(delta)), sampling, judge, c, "<new1>", seeds, seed, PRIOR_PICTURES));
             }
             Path compressed = output.resolve("compressed-" + c.name().toLowerCase(Locale.ROOT) + ".cd4j.safetensors");
             try (BaseModel base = BaseModel.open(model)) {
@@ -72,7 +77,7 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
                 var r = DeltaCompressor.compress(loaded, base, DeltaCompressor.Options.defaults(), cdDeltas.get(c).toString());
                 DeltaFiles.save(r.delta(), DeltaFormat.CD4J, compressed, base, true);
             }
-            table.get(COMPRESSED).put(c, ConceptEvaluation.run(Sampling.load(model, List.of(compressed)), sampling, judge, c, "<new1>", seeds, seed));
+            table.get(COMPRESSED).put(c, ConceptEvaluation.run(Sampling.load(model, List.of(compressed)), sampling, judge, c, "<new1>", seeds, seed, PRIOR_PICTURES));
         }
 
         Path regCaptions = data.resolve("reg-captions.txt");
@@ -92,8 +97,8 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
             for (int i = 0; i < 2; i++) {
                 Concept c = pair.get(i);
                 String token = "<new" + (i + 1) + ">";
-                table.get(JOINT).put(c, ConceptEvaluation.run(Sampling.load(model, List.of(joint)), sampling, judge, c, token, seeds, seed));
-                table.get(MERGED).put(c, ConceptEvaluation.run(Sampling.load(model, List.of(mergedFile)), sampling, judge, c, token, seeds, seed));
+                table.get(JOINT).put(c, ConceptEvaluation.run(Sampling.load(model, List.of(joint)), sampling, judge, c, token, seeds, seed, PRIOR_PICTURES));
+                table.get(MERGED).put(c, ConceptEvaluation.run(Sampling.load(model, List.of(mergedFile)), sampling, judge, c, token, seeds, seed, PRIOR_PICTURES));
             }
         }
         Map<String, Map<Concept, Estimate>> drift = new LinkedHashMap<>();
@@ -102,26 +107,34 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
             m.getValue().forEach((c, e) -> d.put(c, judge.priorDrift(e.priorImages(), table.get(BASE).get(c).priorImages())));
             drift.put(m.getKey(), d);
         }
-        write(table, drift);
+        Map<String, Map<Concept, Estimate>> kid = new LinkedHashMap<>();
+        for (Map.Entry<String, Map<Concept, ConceptEvaluation>> m : table.entrySet()) {
+            Map<Concept, Estimate> d = new LinkedHashMap<>();
+            m.getValue().forEach((c, e) -> d.put(c, judge.priorKernelDistance(e.priorImages(), c.category())));
+            kid.put(m.getKey(), d);
+        }
+        write(table, drift, kid);
         return table;
     }
 
-    private void write(Map<String, Map<Concept, ConceptEvaluation>> table, Map<String, Map<Concept, Estimate>> drift) throws IOException {
+    private void write(Map<String, Map<Concept, ConceptEvaluation>> table, Map<String, Map<Concept, Estimate>> drift,
+                       Map<String, Map<Concept, Estimate>> kid) throws IOException {
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "Fine-tuning: %d steps per method, seed %d; %d pictures per prompt, %s.%n%n",
-                steps, seed, seeds, Sampling.defaults()));
+        md.append(String.format(Locale.ROOT, "Fine-tuning: %d steps per method, seed %d; %d pictures per context prompt, %d of"
+                + " the plain category; %s.%n%n", steps, seed, seeds, PRIOR_PICTURES, Sampling.defaults()));
         md.append("| method | image alignment (P concept) | image alignment (similarity) | text alignment | prior preservation"
-                + " | prior drift (paired, lower is better) |\n");
-        md.append("| --- | --- | --- | --- | --- | --- |\n");
+                + " | prior drift (paired, lower is better) | forgetting: KID to real pictures (lower is better) |\n");
+        md.append("| --- | --- | --- | --- | --- | --- | --- |\n");
         for (Map.Entry<String, Map<Concept, ConceptEvaluation>> m : table.entrySet()) {
             List<ConceptEvaluation> all = new ArrayList<>(m.getValue().values());
             md.append("| ").append(m.getKey()).append(" | ").append(pooled(all, ConceptEvaluation::imageProbability))
                     .append(" | ").append(pooled(all, ConceptEvaluation::imageSimilarity))
                     .append(" | ").append(pooled(all, ConceptEvaluation::textAlignment))
                     .append(" | ").append(pooled(all, ConceptEvaluation::priorPreservation))
-                    .append(" | ").append(pooled(new ArrayList<>(drift.get(m.getKey()).values()))).append(" |\n");
+                    .append(" | ").append(pooled(new ArrayList<>(drift.get(m.getKey()).values())))
+                    .append(" | ").append(meanOfConcepts(new ArrayList<>(kid.get(m.getKey()).values()))).append(" |\n");
         }
-        md.append("\nPer concept (image alignment P / image alignment similarity / text alignment / prior preservation / prior drift):\n\n| method |");
+        md.append("\nPer concept (image alignment P / image alignment similarity / text alignment / prior preservation / prior drift / KID):\n\n| method |");
         for (Concept c : Concept.values()) md.append(' ').append(c.name()).append(" |");
         md.append("\n| --- |");
         for (Concept ignored : Concept.values()) md.append(" --- |");
@@ -130,14 +143,29 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
             md.append("| ").append(m.getKey()).append(" |");
             for (Concept c : Concept.values()) {
                 ConceptEvaluation e = m.getValue().get(c);
-                md.append(e == null ? " – |" : String.format(Locale.ROOT, " %.2f / %.2f / %.2f / %.2f / %.3f |", e.imageProbability().mean(),
-                        e.imageSimilarity().mean(), e.textAlignment().mean(), e.priorPreservation().mean(),
-                        drift.get(m.getKey()).get(c).mean()));
+                md.append(e == null ? " – |" : String.format(Locale.ROOT, " %.2f / %.2f / %.2f / %.2f / %.3f / %.0f ± %.0f |",
+                        e.imageProbability().mean(), e.imageSimilarity().mean(), e.textAlignment().mean(),
+                        e.priorPreservation().mean(), drift.get(m.getKey()).get(c).mean(),
+                        kid.get(m.getKey()).get(c).mean(), kid.get(m.getKey()).get(c).standardError()));
             }
             md.append('\n');
         }
         byte[] bytes = md.toString().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(output.resolve("quality.md"), true, out -> out.write(bytes));
+    }
+
+    /**
+     * The mean of per-concept estimates that are not means over pictures (the kernel distance), with
+     * the standard error of that mean from theirs (independent concepts).
+     */
+    private static String meanOfConcepts(List<Estimate> estimates) {
+        double sum = 0, var = 0;
+        for (Estimate x : estimates) {
+            sum += x.mean();
+            var += x.standardError() * x.standardError();
+        }
+        int k = estimates.size();
+        return String.format(Locale.ROOT, "%.0f ± %.0f", sum / k, Math.sqrt(var) / k);
     }
 
     /** Mean ± standard error over the pictures of all concepts (each concept's estimate weighted by its count). */
