@@ -10,6 +10,7 @@ import org.cd4j.concept.merge.MergeFiles;
 import org.cd4j.io.AtomicFiles;
 import org.cd4j.judge.Estimate;
 import org.cd4j.judge.QualityMetrics;
+import org.cd4j.world.Captions;
 import org.cd4j.world.Concept;
 
 import java.io.IOException;
@@ -44,6 +45,8 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
      * more than the context prompts' handful (its standard error halves from 8 to 32).
      */
     static final int PRIOR_PICTURES = 32;
+    /** Pictures per prompt of the base model's {@link AttributeReadout}. */
+    static final int READOUT_PICTURES = 16;
     static final String BASE = "base model (no fine-tuning)", CD = "Custom Diffusion (K/V + token)",
             TOKEN = "token only (baseline)", FULL = "all UNet weights (baseline)", JOINT = "Custom Diffusion, 2 concepts joint",
             MERGED = "Custom Diffusion, 2 concepts merged", COMPRESSED = "Custom Diffusion, compressed (ratio 0.6)";
@@ -82,6 +85,9 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
 
         Path regCaptions = data.resolve("reg-captions.txt");
         Demo.writeRegCaptions(regCaptions, seed);
+        log.accept("which named attributes the base model draws");
+        AttributeReadout readout = AttributeReadout.measure(Sampling.load(model, List.of()), sampling, judge, READOUT_PICTURES, seed);
+
         for (List<Concept> pair : PAIRS) {
             String name = pair.get(0).name().toLowerCase(Locale.ROOT) + "+" + pair.get(1).name().toLowerCase(Locale.ROOT);
             log.accept("joint training of " + name);
@@ -113,12 +119,12 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
             m.getValue().forEach((c, e) -> d.put(c, judge.priorKernelDistance(e.priorImages(), c.category())));
             kid.put(m.getKey(), d);
         }
-        write(table, drift, kid);
+        write(table, drift, kid, readout);
         return table;
     }
 
     private void write(Map<String, Map<Concept, ConceptEvaluation>> table, Map<String, Map<Concept, Estimate>> drift,
-                       Map<String, Map<Concept, Estimate>> kid) throws IOException {
+                       Map<String, Map<Concept, Estimate>> kid, AttributeReadout readout) throws IOException {
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "Fine-tuning: %d steps per method, seed %d; %d pictures per context prompt, %d of"
                 + " the plain category; %s.%n%n", steps, seed, seeds, PRIOR_PICTURES, Sampling.defaults()));
@@ -150,6 +156,11 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
             }
             md.append('\n');
         }
+        md.append(String.format(Locale.ROOT, "%nWhat the base model draws from text: %d prompts naming a category, colour,"
+                + " pattern and pattern colour (\"%s\" …), %d pictures each; the share in which the judge reads each"
+                + " named attribute (pattern at chance: 0.2).%n%n", AttributeReadout.asked().size(),
+                Captions.text(AttributeReadout.asked().get(2)), READOUT_PICTURES));
+        md.append("| category | colour | pattern | pattern colour |\n| --- | --- | --- | --- |\n").append(readout.row()).append('\n');
         byte[] bytes = md.toString().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(output.resolve("quality.md"), true, out -> out.write(bytes));
     }
