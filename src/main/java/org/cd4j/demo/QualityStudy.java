@@ -107,18 +107,17 @@ public record QualityStudy(Path model, Path output, int steps, long seed, int se
                 table.get(MERGED).put(c, ConceptEvaluation.run(Sampling.load(model, List.of(mergedFile)), sampling, judge, c, token, seeds, seed, PRIOR_PICTURES));
             }
         }
-        Map<String, Map<Concept, Estimate>> drift = new LinkedHashMap<>();
-        for (Map.Entry<String, Map<Concept, ConceptEvaluation>> m : table.entrySet()) {
-            Map<Concept, Estimate> d = new LinkedHashMap<>();
-            m.getValue().forEach((c, e) -> d.put(c, judge.priorDrift(e.priorImages(), table.get(BASE).get(c).priorImages())));
-            drift.put(m.getKey(), d);
-        }
-        Map<String, Map<Concept, Estimate>> kid = new LinkedHashMap<>();
-        for (Map.Entry<String, Map<Concept, ConceptEvaluation>> m : table.entrySet()) {
-            Map<Concept, Estimate> d = new LinkedHashMap<>();
-            m.getValue().forEach((c, e) -> d.put(c, judge.priorKernelDistance(e.priorImages(), c.category())));
-            kid.put(m.getKey(), d);
-        }
+        // what fine-tuning did to the category: against the base model's pictures, and against real ones
+        Map<String, Map<Concept, Estimate>> drift = new LinkedHashMap<>(), kid = new LinkedHashMap<>();
+        table.forEach((method, byConcept) -> {
+            Map<Concept, Estimate> d = new LinkedHashMap<>(), k = new LinkedHashMap<>();
+            byConcept.forEach((c, e) -> {
+                d.put(c, judge.priorDrift(e.priorImages(), table.get(BASE).get(c).priorImages()));
+                k.put(c, judge.priorKernelDistance(e.priorImages(), c.category()));
+            });
+            drift.put(method, d);
+            kid.put(method, k);
+        });
         write(table, drift, kid, readout);
         return table;
     }
