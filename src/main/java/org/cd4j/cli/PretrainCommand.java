@@ -1,5 +1,6 @@
 package org.cd4j.cli;
 
+import org.cd4j.pretrain.FocusConfig;
 import org.cd4j.pretrain.MiniModel;
 import org.cd4j.pretrain.PretrainConfig;
 import org.cd4j.pretrain.PretrainListener;
@@ -74,6 +75,30 @@ public final class PretrainCommand implements Callable<Integer> {
                     + "with the same result as a run that asked for them from the start (default: ${DEFAULT-VALUE}).")
     int restarts = D.restarts();
 
+    @Option(names = "--focus-steps", paramLabel = "N",
+            description = "Steps of the pattern-focus phase after the cycles; 0 for none. A finished run without one may "
+                    + "gain one (default: ${DEFAULT-VALUE}).")
+    int focusSteps = D.focus().steps();
+
+    @Option(names = "--focus-learning-rate", paramLabel = "F", description = "Peak learning rate of the focus phase (default: ${DEFAULT-VALUE}).")
+    double focusLr = D.focus().lr();
+
+    @Option(names = "--focus-dataset-size", paramLabel = "N",
+            description = "Pictures encoded for the focus phase, the diffusion stage's first (default: ${DEFAULT-VALUE}).")
+    int focusDatasetSize = D.focus().datasetSize();
+
+    @Option(names = "--focus-pattern-share", paramLabel = "F",
+            description = "Chance that a caption which left a pattern out names it in the focus phase (default: ${DEFAULT-VALUE}).")
+    double focusPatternShare = D.focus().patternShare();
+
+    @Option(names = "--focus-mid-share", paramLabel = "F",
+            description = "Share of the focus phase's timesteps drawn from --focus-mid-timesteps (default: ${DEFAULT-VALUE}).")
+    double focusMidShare = D.focus().midShare();
+
+    @Option(names = "--focus-mid-timesteps", paramLabel = "FROM:TO",
+            description = "The middle range of timesteps, TO exclusive (default: ${DEFAULT-VALUE}).")
+    String focusMid = D.focus().midFrom() + ":" + D.focus().midTo();
+
     @Option(names = "--log-every", paramLabel = "N", description = "Steps between progress lines (default: ${DEFAULT-VALUE}).")
     int logEvery = 50;
 
@@ -89,8 +114,18 @@ public final class PretrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PretrainConfig cfg;
         try {
+            String[] mid = focusMid.split(":", -1);
+            int midFrom, midTo;
+            try {
+                if (mid.length != 2) throw new NumberFormatException();
+                midFrom = Integer.parseInt(mid[0].trim());
+                midTo = Integer.parseInt(mid[1].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--focus-mid-timesteps must be FROM:TO (two whole numbers), got \"" + focusMid + "\"");
+            }
+            FocusConfig focus = new FocusConfig(focusSteps, focusLr, focusDatasetSize, focusPatternShare, focusMidShare, midFrom, midTo);
             cfg = new PretrainConfig(output, seed, vaeSteps, vaeBatch, vaeCrop, vaeLr, datasetSize, steps, batch, lr, warmup,
-                    captionDropout, emaDecay, maxGradNorm, checkpointEvery, restartSteps, restarts);
+                    captionDropout, emaDecay, maxGradNorm, checkpointEvery, restartSteps, restarts, focus);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -18,6 +18,8 @@ import org.cd4j.text.ClipTextModel;
 import org.cd4j.text.ClipTokenizer;
 import org.cd4j.unet.UNet2DConditionModel;
 import org.cd4j.world.Captions;
+import org.cd4j.world.Mentions;
+import org.cd4j.world.Scene;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -31,13 +33,16 @@ import java.util.SplittableRandom;
  * objective — noise a posterior sample of the latents at a uniform timestep and predict the
  * noise from the caption's last hidden state (MSE). A share of captions is replaced by the empty
  * prompt so the same model is the unconditional one classifier-free guidance needs. Captions name
- * a fresh random choice of the scene's attributes every time a picture is drawn.
+ * a fresh random choice of the scene's attributes every time a picture is drawn. After the cosine
+ * cycles comes the pattern-focus phase ({@link FocusConfig}): the same objective on a larger set of
+ * pictures, with most patterns named and a share of timesteps from the middle range.
  */
 final class DiffusionStage {
     static final String NAME = "diffusion";
 
     private final PretrainConfig cfg;
     private final LatentSet data;
+    private final LatentSet focusData;
     private final ClipTokenizer tokenizer;
     private final ClipTextModel textEncoder;
     private final UNet2DConditionModel unet;
@@ -46,10 +51,13 @@ final class DiffusionStage {
     private final PretrainListener listener;
     private final Map<String, long[]> tokenCache = new HashMap<>();
 
-    DiffusionStage(PretrainConfig cfg, LatentSet data, ClipTokenizer tokenizer, ClipTextModel textEncoder,
+    /** @param focusData the focus phase's pictures (null when the run has no focus phase) */
+    DiffusionStage(PretrainConfig cfg, LatentSet data, LatentSet focusData, ClipTokenizer tokenizer, ClipTextModel textEncoder,
                    UNet2DConditionModel unet, NoiseSchedule schedule, double scalingFactor, PretrainListener listener) {
+        if (cfg.focus().steps() > 0 && focusData == null) throw new IllegalArgumentException("the focus phase needs its pictures");
         this.cfg = cfg;
         this.data = data;
+        this.focusData = focusData;
         this.tokenizer = tokenizer;
         this.textEncoder = textEncoder;
         this.unet = unet;
@@ -69,25 +77,42 @@ final class DiffusionStage {
         LrSchedule restart = cfg.restartSteps() == 0 ? null
                 : new LrSchedule("cosine", cfg.lr() / 2, Math.min(cfg.warmupSteps(), cfg.restartSteps() / 10), cfg.restartSteps());
         // every restart cycle has the same schedule, so adding cycles to a finished run changes none before
-        java.util.function.IntToDoubleFunction lr = s -> s < cfg.steps() ? first.at(s)
-                : restart.at((s - cfg.steps()) % cfg.restartSteps());
+        FocusConfig focus = cfg.focus();
+        LrSchedule focusLr = new LrSchedule("cosine", focus.lr(), focus.warmup(), Math.max(1, focus.steps()));
+        java.util.function.IntToDoubleFunction lr = s -> s >= cfg.cycleSteps() ? focusLr.at(s - cfg.cycleSteps())
+                : s < cfg.steps() ? first.at(s) : restart.at((s - cfg.steps()) % cfg.restartSteps());
         long started = System.nanoTime();
         int firstStep = state.step();
         while (state.step() < cfg.totalSteps()) {
             int step = state.step();
             double loss;
             try (PointerScope scope = new PointerScope()) {
-                int[] idx = indices(step);
-                Rng rng = Rng.seeded(Seeds.of(cfg.seed(), 3, step));
-                SplittableRandom captions = new SplittableRandom(Seeds.of(cfg.seed(), 4, step));
-                Tensor ids = captionIds(idx, captions);
-                Tensor m = data.moments(idx);                        // (B, 8, h, w)
-                TensorVector ms = m.chunk(2, 1);                      // mean, logvar: (B, 4, h, w) each
-                Tensor std = torch.clamp(ms.get(1), new org.bytedeco.pytorch.ScalarOptional(new Scalar(-30.0)),
-                        new org.bytedeco.pytorch.ScalarOptional(new Scalar(20.0))).mul(new Scalar(0.5)).exp();
-                Tensor latents = ms.get(0).add(std.mul(rng.randn(Tensors.shape(std)))).mul(new Scalar(scalingFactor));
-                Tensor noise = rng.randn(Tensors.shape(latents));
-                Tensor t = rng.randint(0, schedule.numTrainTimesteps(), idx.length);
+                Tensor ids, latents, noise, t;
+                if (step < cfg.cycleSteps()) {
+                    int[] idx = indices(step);
+                    Rng rng = Rng.seeded(Seeds.of(cfg.seed(), 3, step));
+                    SplittableRandom captions = new SplittableRandom(Seeds.of(cfg.seed(), 4, step));
+                    ids = captionIds(data, idx, captions, 0);
+                    latents = sampleLatents(data, idx, rng);
+                    noise = rng.randn(Tensors.shape(latents));
+                    t = rng.randint(0, schedule.numTrainTimesteps(), idx.length);
+                } else {
+                    // the focus phase draws its samples with replacement, and its timesteps after the noise
+                    int s = step - cfg.cycleSteps();
+                    SplittableRandom r = new SplittableRandom(Seeds.of(cfg.seed(), 6, s));
+                    int[] idx = new int[cfg.batch()];
+                    for (int i = 0; i < idx.length; i++) idx[i] = r.nextInt(focusData.size());
+                    ids = captionIds(focusData, idx, r, focus.patternShare());
+                    Rng rng = Rng.seeded(Seeds.of(cfg.seed(), 7, s));
+                    latents = sampleLatents(focusData, idx, rng);
+                    noise = rng.randn(Tensors.shape(latents));
+                    long[] ts = new long[idx.length];
+                    for (int i = 0; i < ts.length; i++) {
+                        ts[i] = r.nextDouble() < focus.midShare() ? focus.midFrom() + r.nextInt(focus.midTo() - focus.midFrom())
+                                : r.nextInt(schedule.numTrainTimesteps());
+                    }
+                    t = Tensors.fromLongs(ts, ts.length);
+                }
                 Tensor noisy = schedule.addNoise(latents, noise, t);
                 Tensor states = textEncoder.forward(ids).lastHiddenState();
                 Tensor pred = unet.forward(noisy, t, states);
@@ -101,10 +126,12 @@ final class DiffusionStage {
             }
             state.finishStep(cfg.emaDecay());
             ObjectNode r = metrics.record().put("stage", NAME).put("step", state.step()).put("loss", loss).put("lr", lr.applyAsDouble(step));
+            if (step >= cfg.cycleSteps()) r.put("phase", "focus");
             metrics.write(r);
             listener.step(NAME, state.step(), cfg.totalSteps(), loss, (System.nanoTime() - started) / 1e9 / (state.step() - firstStep));
-            boolean cycleEnd = state.step() == cfg.steps()
-                    || state.step() > cfg.steps() && (state.step() - cfg.steps()) % cfg.restartSteps() == 0;
+            boolean cycleEnd = state.step() == cfg.steps() || state.step() == cfg.totalSteps()
+                    || state.step() > cfg.steps() && state.step() <= cfg.cycleSteps()
+                    && (state.step() - cfg.steps()) % cfg.restartSteps() == 0;
             if (state.step() % cfg.checkpointEvery() == 0 || cycleEnd) {
                 state.save(checkpoints);
             }
@@ -154,12 +181,28 @@ final class DiffusionStage {
         return cachedPerm;
     }
 
-    private Tensor captionIds(int[] idx, SplittableRandom r) {
+    /** A posterior sample of the samples' latents, scaled: (B, 4, h, w). */
+    private Tensor sampleLatents(LatentSet set, int[] idx, Rng rng) {
+        Tensor m = set.moments(idx);                          // (B, 8, h, w)
+        TensorVector ms = m.chunk(2, 1);                      // mean, logvar: (B, 4, h, w) each
+        Tensor std = torch.clamp(ms.get(1), new org.bytedeco.pytorch.ScalarOptional(new Scalar(-30.0)),
+                new org.bytedeco.pytorch.ScalarOptional(new Scalar(20.0))).mul(new Scalar(0.5)).exp();
+        return ms.get(0).add(std.mul(rng.randn(Tensors.shape(std)))).mul(new Scalar(scalingFactor));
+    }
+
+    /** @param patternShare chance of naming a pattern the caption left out (0 in the cycles) */
+    private Tensor captionIds(LatentSet set, int[] idx, SplittableRandom r, double patternShare) {
         int len = tokenizer.maxLength();
         long[] ids = new long[idx.length * len];
         for (int i = 0; i < idx.length; i++) {
             boolean drop = r.nextDouble() < cfg.captionDropout();
-            String caption = drop ? "" : Captions.text(Captions.choose(data.scene(idx[i]), r));
+            String caption = "";
+            if (!drop) {
+                Scene scene = set.scene(idx[i]);
+                Mentions m = Captions.choose(scene, r);
+                if (patternShare > 0) m = Captions.namingPattern(m, scene, patternShare, r);
+                caption = Captions.text(m);
+            }
             long[] row = tokenCache.computeIfAbsent(caption, c -> {
                 int[] enc = tokenizer.encode(c);
                 long[] l = new long[enc.length];

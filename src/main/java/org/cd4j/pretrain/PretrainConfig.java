@@ -27,11 +27,13 @@ import java.nio.file.Path;
  *                       (a warm restart: continues the weights, moments and average of the step before)
  * @param restarts       how many such cycles follow the first; a finished run may be extended by more
  *                       (the result equals a run made with that many from the start)
+ * @param focus          the pattern-focus phase that follows the cycles (continuing the same weights,
+ *                       moments and average)
  */
 public record PretrainConfig(Path output, long seed, int vaeSteps, int vaeBatch, int vaeCrop, double vaeLr,
                              int datasetSize, int steps, int batch, double lr, int warmupSteps,
                              double captionDropout, double emaDecay, double maxGradNorm, int checkpointEvery,
-                             int restartSteps, int restarts) {
+                             int restartSteps, int restarts, FocusConfig focus) {
     public PretrainConfig {
         if (output == null) throw new IllegalArgumentException("--output is required");
         positive("--vae-steps", vaeSteps);
@@ -48,25 +50,38 @@ public record PretrainConfig(Path output, long seed, int vaeSteps, int vaeBatch,
         positive("--checkpointing-steps", checkpointEvery);
         if (restartSteps < 0) throw new IllegalArgumentException("--restart-steps must be >= 0, got " + restartSteps);
         if (restarts < 0) throw new IllegalArgumentException("--restarts must be >= 0, got " + restarts);
+        if (focus == null) throw new IllegalArgumentException("the focus phase's settings are required");
     }
 
-    /** All diffusion steps: the first cycle and the restarts. */
-    public int totalSteps() {
+    /** Diffusion steps of the cosine cycles: the first cycle and the restarts. */
+    public int cycleSteps() {
         return steps + restarts * restartSteps;
+    }
+
+    /** All diffusion steps: the cycles, then the focus phase. */
+    public int totalSteps() {
+        return cycleSteps() + focus.steps();
     }
 
     /** The same settings with {@code n} restart cycles. */
     public PretrainConfig withRestarts(int n) {
         return new PretrainConfig(output, seed, vaeSteps, vaeBatch, vaeCrop, vaeLr, datasetSize, steps, batch, lr,
-                warmupSteps, captionDropout, emaDecay, maxGradNorm, checkpointEvery, restartSteps, n);
+                warmupSteps, captionDropout, emaDecay, maxGradNorm, checkpointEvery, restartSteps, n, focus);
     }
 
     private static void positive(String flag, int v) {
         if (v <= 0) throw new IllegalArgumentException(flag + " must be positive, got " + v);
     }
 
+    /** The same settings with another focus phase. */
+    public PretrainConfig withFocus(FocusConfig f) {
+        return new PretrainConfig(output, seed, vaeSteps, vaeBatch, vaeCrop, vaeLr, datasetSize, steps, batch, lr,
+                warmupSteps, captionDropout, emaDecay, maxGradNorm, checkpointEvery, restartSteps, restarts, f);
+    }
+
     /** The settings the shipped mini model was made with (see docs/QUALITY.md). */
     public static PretrainConfig defaults(Path output) {
-        return new PretrainConfig(output, 0, 1400, 32, 32, 1.5e-3, 6000, 3000, 32, 8e-4, 200, 0.1, 0.999, 1.0, 250, 2000, 3);
+        return new PretrainConfig(output, 0, 1400, 32, 32, 1.5e-3, 6000, 3000, 32, 8e-4, 200, 0.1, 0.999, 1.0, 250, 2000, 3,
+                FocusConfig.defaults());
     }
 }

@@ -23,6 +23,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -78,6 +80,10 @@ public final class Pretrainer {
             AutoencoderKL vae = vaeStage(out, world, checkpoints, metrics);
             LatentSet data = LatentSet.loadOrEncode(state.resolve("latents.safetensors"), world, vae, cfg.datasetSize(),
                     1L << 40, listener);
+            // the same pictures first, so the focus phase sees the cycles' set and more
+            LatentSet focusData = cfg.focus().steps() == 0 ? null
+                    : LatentSet.loadOrEncode(state.resolve("latents-focus.safetensors"), world, vae,
+                    cfg.focus().datasetSize(), 1L << 40, listener);
             ClipTextModel te = new ClipTextModel(ClipTextConfig.load(out.resolve("text_encoder/config.json")), DType.F32);
             ParamInit.apply(te, Seeds.of(cfg.seed(), 11));
             UNet2DConditionModel unet = new UNet2DConditionModel(UNetConfig.load(out.resolve("unet/config.json")), DType.F32);
@@ -85,7 +91,7 @@ public final class Pretrainer {
             NoiseSchedule schedule = NoiseSchedule.fromConfig(SchedulerConfig.load(out.resolve("scheduler/scheduler_config.json")));
             ClipTokenizer tok = ClipTokenizer.load(out.resolve("tokenizer"));
             listener.message("diffusion: UNet " + unet.parameterCount() + " and text encoder " + te.parameterCount() + " parameters");
-            new DiffusionStage(cfg, data, tok, te, unet, schedule, vae.scalingFactor(), listener).run(checkpoints, metrics);
+            new DiffusionStage(cfg, data, focusData, tok, te, unet, schedule, vae.scalingFactor(), listener).run(checkpoints, metrics);
             writeWeights(out.resolve("unet/" + UNet2DConditionModel.SAFETENSORS_WEIGHTS), unet);
             writeWeights(out.resolve("text_encoder/model.safetensors"), te);
         }
@@ -128,14 +134,29 @@ public final class Pretrainer {
                 .put("ema_decay", cfg.emaDecay()).put("max_grad_norm", cfg.maxGradNorm())
                 .put("checkpointing_steps", cfg.checkpointEvery()).put("restart_steps", cfg.restartSteps());
         o.put("restarts", cfg.restarts());
+        FocusConfig f = cfg.focus();
+        o.put("focus_steps", f.steps()).put("focus_lr", f.lr()).put("focus_dataset_size", f.datasetSize())
+                .put("focus_pattern_share", f.patternShare()).put("focus_mid_share", f.midShare())
+                .put("focus_mid_from", f.midFrom()).put("focus_mid_to", f.midTo());
         String mine = JSON.writeValueAsString(o);
         if (Files.isRegularFile(settings)) {
             ObjectNode theirs = (ObjectNode) JSON.readTree(Files.readString(settings));
             // runs from before restart cycles could be counted had exactly one
             int done = theirs.has("restarts") ? theirs.remove("restarts").asInt() : 1;
+            // runs from before the focus phase had none; a run without one may gain one, with any settings
+            int focusDone = theirs.path("focus_steps").asInt(0);
             // compared as parsed, so number types match
             ObjectNode rest = (ObjectNode) JSON.readTree(mine);
             rest.remove("restarts");
+            if (focusDone == 0) {
+                for (ObjectNode n : List.of(theirs, rest)) {
+                    List<String> keys = new ArrayList<>();
+                    n.fieldNames().forEachRemaining(k -> {
+                        if (k.startsWith("focus_")) keys.add(k);
+                    });
+                    n.remove(keys);
+                }
+            }
             if (!theirs.equals(rest)) {
                 throw new IllegalArgumentException(out + " holds a pretraining run with other settings (" + settings
                         + "); use another --output or the same settings to resume");
@@ -144,8 +165,14 @@ public final class Pretrainer {
                 throw new IllegalArgumentException(out + " holds a pretraining run with --restarts " + done
                         + "; it can be extended with more restart cycles, not shortened (asked for " + cfg.restarts() + ")");
             }
-            if (cfg.restarts() > done) {
-                listener.message("extending " + out + " from " + done + " to " + cfg.restarts() + " restart cycles");
+            if (cfg.restarts() > done && focusDone > 0) {
+                throw new IllegalArgumentException(out + " holds a pretraining run whose focus phase follows its " + done
+                        + " restart cycles; cycles cannot be added after it (asked for --restarts " + cfg.restarts() + ")");
+            }
+            boolean addsFocus = focusDone == 0 && cfg.focus().steps() > 0;
+            if (cfg.restarts() > done || addsFocus) {
+                listener.message("extending " + out + (cfg.restarts() > done ? " from " + done + " to " + cfg.restarts()
+                        + " restart cycles" : "") + (addsFocus ? " with a focus phase of " + cfg.focus().steps() + " steps" : ""));
                 // the folder is a finished model again only once the longer run's weights are written
                 Files.deleteIfExists(out.resolve("model_index.json"));
                 byte[] bytes = mine.getBytes(StandardCharsets.UTF_8);

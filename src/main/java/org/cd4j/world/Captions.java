@@ -47,6 +47,17 @@ public final class Captions {
         return new Mentions(photo, size, colour, s.category(), pattern, patternColour, bg);
     }
 
+    /**
+     * {@code m} with the scene's pattern named after all, with chance {@code share}, when {@code m}
+     * left it out (and then its colour with the usual chance); {@code m} itself otherwise, and for a
+     * plain scene. Draws nothing when there is nothing to add.
+     */
+    public static Mentions namingPattern(Mentions m, Scene s, double share, SplittableRandom rng) {
+        if (s.pattern() == Pattern.PLAIN || m.pattern() != null || !(rng.nextDouble() < share)) return m;
+        Colour patternColour = rng.nextDouble() < P_PATTERN_COLOUR ? s.patternColour() : null;
+        return new Mentions(m.photo(), m.size(), m.colour(), m.category(), s.pattern(), patternColour, m.background());
+    }
+
     /** The caption text of {@code m}. */
     public static String text(Mentions m) {
         StringBuilder noun = new StringBuilder();

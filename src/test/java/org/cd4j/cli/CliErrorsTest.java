@@ -86,6 +86,18 @@ class CliErrorsTest {
     }
 
     @Test
+    void pretrainFocusFlagsAreCheckedBeforeAnythingRuns() {
+        Path out = tmp.resolve("mini");
+        Run r = run("pretrain", "--output", out.toString(), "--focus-mid-timesteps", "150-650");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--focus-mid-timesteps").contains("FROM:TO").contains("150-650");
+        r = run("pretrain", "--output", out.toString(), "--focus-mid-share", "2");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--focus-mid-share").contains("[0, 1]");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
     void unknownSamplerListsTheKnownOnes() {
         Run r = run("generate", "--model", tiny(), "--prompt", "x", "--scheduler", "lms");
         assertThat(r.code()).isEqualTo(2);

@@ -22,7 +22,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class PretrainerTest {
     private static PretrainConfig tiny(Path out) {
-        return new PretrainConfig(out, 3, 4, 2, 32, 1e-3, 8, 4, 2, 1e-3, 1, 0.25, 0.9, 1.0, 2, 2, 1);
+        return new PretrainConfig(out, 3, 4, 2, 32, 1e-3, 8, 4, 2, 1e-3, 1, 0.25, 0.9, 1.0, 2, 2, 1,
+                new FocusConfig(4, 1e-3, 12, 0.9, 0.5, 150, 650));
+    }
+
+    private static PretrainConfig noFocus(Path out) {
+        return tiny(out).withFocus(new FocusConfig(0, 1e-3, 12, 0.9, 0.5, 150, 650));
     }
 
     @Test
@@ -38,7 +43,7 @@ class PretrainerTest {
         Files.delete(b.resolve("model_index.json"));
         Files.delete(b.resolve("unet/diffusion_pytorch_model.safetensors"));
         Files.delete(b.resolve("text_encoder/model.safetensors"));
-        Files.delete(b.resolve("pretrain/checkpoints/diffusion-6.safetensors")); // resumes at 4: the warm restart's start
+        Files.delete(b.resolve("pretrain/checkpoints/diffusion-10.safetensors")); // resumes at 8: inside the focus phase
         new Pretrainer(tiny(b), PretrainListener.SILENT).run();
 
         assertSameWeights(a, b);
@@ -49,16 +54,45 @@ class PretrainerTest {
 
     @Test
     void aFinishedRunExtendedByRestartCyclesEqualsOneThatAskedForThemFirst(@TempDir Path tmp) throws Exception {
-        Path direct = new Pretrainer(tiny(tmp.resolve("direct")).withRestarts(3), PretrainListener.SILENT).run();
+        Path direct = new Pretrainer(noFocus(tmp.resolve("direct")).withRestarts(3), PretrainListener.SILENT).run();
         Path extended = tmp.resolve("extended");
-        new Pretrainer(tiny(extended), PretrainListener.SILENT).run();
-        new Pretrainer(tiny(extended).withRestarts(3), PretrainListener.SILENT).run();
+        new Pretrainer(noFocus(extended), PretrainListener.SILENT).run();
+        new Pretrainer(noFocus(extended).withRestarts(3), PretrainListener.SILENT).run();
         assertSameWeights(direct, extended);
         assertThat(extended.resolve("pretrain/pretrain.json")).content().contains("\"restarts\" : 3");
         assertThat(extended.resolve("pretrain/checkpoints/diffusion-10.safetensors")).isRegularFile();
 
-        assertThatThrownBy(() -> new Pretrainer(tiny(extended), PretrainListener.SILENT).run())
+        assertThatThrownBy(() -> new Pretrainer(noFocus(extended), PretrainListener.SILENT).run())
                 .hasMessageContaining("--restarts 3").hasMessageContaining("not shortened");
+    }
+
+    @Test
+    void aFinishedRunGivenAFocusPhaseEqualsOneThatAskedForItFirst(@TempDir Path tmp) throws Exception {
+        Path direct = new Pretrainer(tiny(tmp.resolve("direct")), PretrainListener.SILENT).run();
+        Path extended = tmp.resolve("extended");
+        new Pretrainer(noFocus(extended), PretrainListener.SILENT).run();
+        new Pretrainer(tiny(extended), PretrainListener.SILENT).run();
+        assertSameWeights(direct, extended);
+        assertThat(extended.resolve("pretrain/pretrain.json")).content().contains("\"focus_steps\" : 4");
+        // the focus phase logs its steps as such, after the cycles' six
+        assertThat(Files.readAllLines(extended.resolve("pretrain/metrics.jsonl")))
+                .filteredOn(l -> l.contains("\"phase\":\"focus\"")).hasSize(4)
+                .allSatisfy(l -> assertThat(l).containsAnyOf("\"step\":7", "\"step\":8", "\"step\":9", "\"step\":10"));
+
+        assertThatThrownBy(() -> new Pretrainer(tiny(extended).withRestarts(2), PretrainListener.SILENT).run())
+                .hasMessageContaining("focus phase follows").hasMessageContaining("--restarts 2");
+        assertThatThrownBy(() -> new Pretrainer(tiny(extended).withFocus(new FocusConfig(6, 1e-3, 12, 0.9, 0.5, 150, 650)),
+                PretrainListener.SILENT).run()).hasMessageContaining("other settings");
+    }
+
+    @Test
+    void focusSettingsAreChecked() {
+        assertThatThrownBy(() -> new FocusConfig(-1, 1e-3, 12, 0.9, 0.5, 150, 650)).hasMessageContaining("--focus-steps");
+        assertThatThrownBy(() -> new FocusConfig(4, 0, 12, 0.9, 0.5, 150, 650)).hasMessageContaining("--focus-learning-rate");
+        assertThatThrownBy(() -> new FocusConfig(4, 1e-3, 0, 0.9, 0.5, 150, 650)).hasMessageContaining("--focus-dataset-size");
+        assertThatThrownBy(() -> new FocusConfig(4, 1e-3, 12, 1.5, 0.5, 150, 650)).hasMessageContaining("--focus-pattern-share");
+        assertThatThrownBy(() -> new FocusConfig(4, 1e-3, 12, 0.9, -0.1, 150, 650)).hasMessageContaining("--focus-mid-share");
+        assertThatThrownBy(() -> new FocusConfig(4, 1e-3, 12, 0.9, 0.5, 650, 150)).hasMessageContaining("--focus-mid-timesteps");
     }
 
     private static void assertSameWeights(Path a, Path b) throws Exception {

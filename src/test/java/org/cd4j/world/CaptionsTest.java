@@ -46,6 +46,34 @@ class CaptionsTest {
     }
 
     @Test
+    void namingPatternAddsTheScenesPatternOnlyWhereACaptionLeftItOut() {
+        World w = new World(21);
+        int patterned = 0, named = 0, withColour = 0;
+        for (long i = 0; i < 2000; i++) {
+            Scene s = w.pretrainingScene(i);
+            java.util.SplittableRandom r = new java.util.SplittableRandom(i), copy = new java.util.SplittableRandom(i);
+            Mentions m = Captions.choose(s, new java.util.SplittableRandom(i + 7));
+            Mentions out = Captions.namingPattern(m, s, 1.0, r);
+            assertThat(out.trueOf(s)).isTrue();
+            if (s.pattern() == Pattern.PLAIN || m.pattern() != null) {
+                assertThat(out).isSameAs(m);
+                assertThat(r.nextLong()).as("nothing drawn").isEqualTo(copy.nextLong());
+                continue;
+            }
+            patterned++;
+            assertThat(out.pattern()).isEqualTo(s.pattern());
+            assertThat(new Mentions(out.photo(), out.size(), out.colour(), out.category(), null, null, out.background()))
+                    .isEqualTo(m);
+            named++;
+            if (out.patternColour() != null) withColour++;
+            assertThat(Captions.namingPattern(m, s, 0.0, new java.util.SplittableRandom(i))).isSameAs(m);
+        }
+        assertThat(named).isEqualTo(patterned).isGreaterThan(300);
+        // its colour with the usual chance, 0.8
+        assertThat(withColour / (double) named).isBetween(0.72, 0.88);
+    }
+
+    @Test
     void parseRefusesTextOutsideTheLanguage() {
         for (String bad : new String[] {"a teal cup", "an red cup", "a cup with a dots", "a photo of cup", "cups",
                 "a cup on the moon", "a red cup with zigzag"})
