@@ -41,11 +41,6 @@ public record FocusConfig(int steps, double lr, int datasetSize, double patternS
         if (!(v >= 0 && v <= 1)) throw new IllegalArgumentException(flag + " must be in [0, 1], got " + v);
     }
 
-    /** No focus phase (runs made before it existed). */
-    public static FocusConfig none() {
-        return new FocusConfig(0, 4e-4, 24000, 0.9, 0.5, 150, 650);
-    }
-
     /** The phase of the shipped mini model. */
     public static FocusConfig defaults() {
         return new FocusConfig(4000, 4e-4, 24000, 0.9, 0.5, 150, 650);
