@@ -76,8 +76,9 @@ class PretrainerTest {
         assertThat(extended.resolve("pretrain/pretrain.json")).content().contains("\"focus_steps\" : 4");
         // the focus phase logs its steps as such, after the cycles' six
         assertThat(Files.readAllLines(extended.resolve("pretrain/metrics.jsonl")))
-                .filteredOn(l -> l.contains("\"phase\":\"focus\"")).hasSize(4)
-                .allSatisfy(l -> assertThat(l).containsAnyOf("\"step\":7", "\"step\":8", "\"step\":9", "\"step\":10"));
+                .filteredOn(l -> l.contains("\"phase\":\"focus\""))
+                .extracting(l -> l.replaceAll(".*\"step\":(\\d+),.*", "$1"))
+                .containsExactly("7", "8", "9", "10");
 
         assertThatThrownBy(() -> new Pretrainer(tiny(extended).withRestarts(2), PretrainListener.SILENT).run())
                 .hasMessageContaining("focus phase follows").hasMessageContaining("--restarts 2");
