@@ -34,6 +34,9 @@ public final class Conv2d extends Module {
      * Measured on this project's 2-core AVX-512 machine, 2 threads (GFLOP/s, oneDNN → matrix
      * product): 1280→1280 at 8×8 49 → 90, 2560→1280 at 8×8 51 → 79, 2560→1280 at 4×4 18 → 40,
      * 1280→1280 at 4×4 52 → 55; but 640→1280 at 8×8 111 → 68 and every 16×16 case favour oneDNN.
+     * In bfloat16 the gap is wider (eighth session, SD-1.5 32×32 forward, {@code bench --breakdown}):
+     * 1280→1280 at 8×8 131 → 567, 2560→1280 at 8×8 90 → 602, 1280→1280 at 4×4 50 → 244,
+     * 2560→1280 at 4×4 25 → 244; float16, for GPUs, keeps the kernel.
      */
     static final long MATMUL_MAX_PIXELS = 64;
     /** Inputs per output value ({@code in · kernel²}) from which the matrix product wins (see {@link #MATMUL_MAX_PIXELS}). */
@@ -51,11 +54,13 @@ public final class Conv2d extends Module {
         return y;
     }
 
-    /** Whether {@code x} goes through {@link F#conv2dAsMatmul} (deep, small, float32, on the CPU). */
+    /** Whether {@code x} goes through {@link F#conv2dAsMatmul} (deep, small, float32 or bfloat16, on the CPU). */
     boolean asMatmul(Tensor x) {
         if (kernel == 1 || in * kernel * kernel < MATMUL_MIN_DEPTH) return false;
         long h = (x.size(2) + 2 * padding - kernel) / stride + 1;
         long w = (x.size(3) + 2 * padding - kernel) / stride + 1;
-        return h * w <= MATMUL_MAX_PIXELS && x.is_cpu() && x.scalar_type().value == torch.ScalarType.Float.value;
+        int type = x.scalar_type().value;
+        return h * w <= MATMUL_MAX_PIXELS && x.is_cpu()
+                && (type == torch.ScalarType.Float.value || type == torch.ScalarType.BFloat16.value);
     }
 }

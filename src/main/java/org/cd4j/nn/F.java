@@ -53,8 +53,15 @@ public final class F {
         Tensor flat = cols.permute(1, 0, 2).reshape(depth, batch * h * wd);
         Tensor w2 = w.reshape(out, depth);
         Tensor y = SplitGemm.mm(w2, flat);                                   // (out, B·h·w), on every core
-        if (y == null) y = w2.matmul(flat);
-        if (b != null) y = y.add(b.view(out, 1));
+        if (y != null) {
+            if (b != null) y = y.add(b.view(out, 1));
+        } else if (b != null) {
+            // the bias joins the float32 accumulator, as in the convolution kernel: added after a
+            // bfloat16 product, it would round the result twice
+            y = torch.addmm(b.view(out, 1), w2, flat);
+        } else {
+            y = w2.matmul(flat);
+        }
         return y.view(out, batch, h, wd).permute(1, 0, 2, 3).contiguous();  // (B, out, h, w)
     }
 
