@@ -27,9 +27,7 @@ public final class F {
     /** {@code x @ w.T + b}; {@code b} may be null. */
     public static Tensor linear(Tensor x, Tensor w, Tensor b) {
         Tensor split = SplitGemm.linear(x, w, b); // float32 inference on every core, where worth it
-        if (split != null) return split;
-        Tensor recorded = RecordedLinear.linear(x, w, b); // float32 training on every core, where worth it
-        return recorded != null ? recorded : torch.linear(x, w, opt(b));
+        return split != null ? split : torch.linear(x, w, opt(b));
     }
 
     /** 2-D convolution with square stride and padding; {@code b} may be null. */
