@@ -3,6 +3,7 @@ package org.cd4j.nn;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -64,9 +65,9 @@ class Conv2dTest {
             assertThat(new Conv2d(1280, 1280, 3, 2, 1).asMatmul(Tensors.fromFloats(new float[1280 * 256], 1, 1280, 16, 16))).isTrue();
             assertThat(new Conv2d(2560, 1280, 1, 1, 0).asMatmul(Tensors.fromFloats(new float[2560 * 16], 1, 2560, 4, 4))).isFalse();
             assertThat(new Conv2d(2560, 1280, 3, 1, 1, DType.BF16).asMatmul(Tensors.fromFloats(new float[2560 * 16], 1, 2560, 4, 4)
-                    .to(org.bytedeco.pytorch.global.torch.ScalarType.BFloat16))).as("bfloat16 too").isTrue();
+                    .to(torch.ScalarType.BFloat16))).as("bfloat16 too").isTrue();
             assertThat(new Conv2d(2560, 1280, 3, 1, 1, DType.F16).asMatmul(Tensors.fromFloats(new float[2560 * 16], 1, 2560, 4, 4)
-                    .to(org.bytedeco.pytorch.global.torch.ScalarType.Half))).as("float16 (GPU precision) keeps the kernel").isFalse();
+                    .to(torch.ScalarType.Half))).as("float16 (GPU precision) keeps the kernel").isFalse();
         }
     }
 
@@ -81,18 +82,18 @@ class Conv2dTest {
                 Rng rng = Rng.seeded(11);
                 Conv2d conv = new Conv2d(1024, 32, 3, stride, 1, DType.BF16);
                 conv.loadStateDict(Map.of("weight", F.mul(rng.randn(32, 1024, 3, 3), 0.02), "bias", rng.randn(32)), "test");
-                Tensor x = rng.randn(2, 1024, 8, 8).to(org.bytedeco.pytorch.global.torch.ScalarType.BFloat16);
+                Tensor x = rng.randn(2, 1024, 8, 8).to(torch.ScalarType.BFloat16);
                 assertThat(conv.asMatmul(x)).isTrue();
                 Tensor w = conv.namedParameters().get("weight"), b = conv.namedParameters().get("bias");
                 Tensor viaMatmul = conv.forward(x);
-                assertThat(viaMatmul.scalar_type().value).isEqualTo(org.bytedeco.pytorch.global.torch.ScalarType.BFloat16.value);
+                assertThat(viaMatmul.scalar_type().value).isEqualTo(torch.ScalarType.BFloat16.value);
                 Tensor viaKernel = F.conv2d(x, w, b, stride, 1);
-                Tensor exact = F.conv2d(x.to(org.bytedeco.pytorch.global.torch.ScalarType.Float),
-                        w.to(org.bytedeco.pytorch.global.torch.ScalarType.Float), b.to(org.bytedeco.pytorch.global.torch.ScalarType.Float), stride, 1);
+                Tensor exact = F.conv2d(x.to(torch.ScalarType.Float),
+                        w.to(torch.ScalarType.Float), b.to(torch.ScalarType.Float), stride, 1);
                 // one bfloat16 rounding of the float32 sum, bias included: under 2^-8 of the largest value,
                 // and no worse than the kernel (a bias added after the product would round twice)
-                double errMatmul = relErr(viaMatmul.to(org.bytedeco.pytorch.global.torch.ScalarType.Float), exact);
-                double errKernel = relErr(viaKernel.to(org.bytedeco.pytorch.global.torch.ScalarType.Float), exact);
+                double errMatmul = relErr(viaMatmul.to(torch.ScalarType.Float), exact);
+                double errKernel = relErr(viaKernel.to(torch.ScalarType.Float), exact);
                 assertThat(errMatmul).as("stride %d: matmul form against float32", stride).isLessThan(4e-3);
                 assertThat(errKernel).as("stride %d: libtorch's kernel against float32", stride).isLessThan(4e-3);
                 assertThat(errMatmul).as("stride %d: matmul form no worse than the kernel", stride).isLessThanOrEqualTo(1.25 * errKernel);
