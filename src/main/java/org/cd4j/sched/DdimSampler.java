@@ -27,7 +27,7 @@ public final class DdimSampler extends AbstractSampler {
 
     /** A DDIM sampler resolving {@code cfg} as {@code DDIMScheduler.from_config(cfg)}, with the given eta. */
     public DdimSampler(SchedulerConfig cfg, double eta) {
-        super("ddim", NoiseSchedule.fromConfig(cfg, or(cfg.rescaleBetasZeroSnr(), false)), cfg);
+        super("ddim", NoiseSchedule.fromConfig(cfg), cfg);
         refuseThresholding(cfg, "ddim");
         if (!(eta >= 0 && eta <= 1)) throw new IllegalArgumentException("eta must lie in [0, 1], got " + eta);
         this.eta = eta;

@@ -43,7 +43,7 @@ public final class DpmSolverMultistepSampler extends AbstractSampler {
 
     /** A DPM-Solver sampler resolving {@code cfg} as {@code DPMSolverMultistepScheduler.from_config(cfg)}. */
     public DpmSolverMultistepSampler(SchedulerConfig cfg) {
-        super("dpm++2m", NoiseSchedule.fromConfig(cfg), cfg);
+        super("dpm++2m", NoiseSchedule.forSigmaSampling(cfg), cfg);
         refuseThresholding(cfg, "dpm++2m");
         String algorithm = or(cfg.algorithmType(), "dpmsolver++");
         if (algorithm.equals("deis")) algorithm = "dpmsolver++";

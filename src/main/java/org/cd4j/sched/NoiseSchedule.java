@@ -30,16 +30,32 @@ public final class NoiseSchedule {
     /**
      * The schedule {@code DDPMScheduler.from_config(cfg)} builds: the one the training scripts use.
      * Absent fields take the defaults every diffusers scheduler shares (1000 steps, linear
-     * 1e-4 … 0.02).
+     * 1e-4 … 0.02). {@code rescale_betas_zero_snr} is honoured, as later diffusers' DDPMScheduler
+     * does (0.21.4's, which the reference trainers pin, ignored it, so a zero-terminal-SNR model
+     * was fine-tuned on the wrong schedule); configs without the field are unaffected.
      */
     public static NoiseSchedule fromConfig(SchedulerConfig cfg) {
-        return fromConfig(cfg, false);
+        return fromConfig(cfg, or(cfg.rescaleBetasZeroSnr(), false));
     }
 
     /**
-     * As {@link #fromConfig(SchedulerConfig)}, optionally rescaled to zero terminal SNR
-     * ("Common Diffusion Noise Schedules and Sample Steps are Flawed", Algorithm 1) — only DDIM
-     * reads {@code rescale_betas_zero_snr} in diffusers 0.21.4, so the caller decides.
+     * The schedule of the samplers that work in sigma = sqrt((1 − ᾱ)/ᾱ) or log-SNR (DPM-Solver,
+     * Euler): {@link #fromConfig(SchedulerConfig)}, and when it was rescaled to zero terminal SNR
+     * the last ᾱ becomes 2^-24 (float16's smallest subnormal) instead of 0, so the first sigma
+     * (about 4096) and log-SNR stay finite — what later diffusers' DPMSolverMultistep and Euler
+     * schedulers do.
+     */
+    public static NoiseSchedule forSigmaSampling(SchedulerConfig cfg) {
+        NoiseSchedule s = fromConfig(cfg);
+        if (!or(cfg.rescaleBetasZeroSnr(), false)) return s;
+        float[] acp = s.alphasCumprod.clone();
+        acp[acp.length - 1] = 0x1p-24f;
+        return new NoiseSchedule(s.betas, acp);
+    }
+
+    /**
+     * As {@link #fromConfig(SchedulerConfig)}, rescaled to zero terminal SNR ("Common Diffusion
+     * Noise Schedules and Sample Steps are Flawed", Algorithm 1) or not, whatever the config says.
      */
     public static NoiseSchedule fromConfig(SchedulerConfig cfg, boolean rescaleZeroSnr) {
         int n = or(cfg.numTrainTimesteps(), 1000);

@@ -41,7 +41,13 @@ public final class PndmSampler extends AbstractSampler {
 
     /** A PNDM sampler resolving {@code cfg} as {@code PNDMScheduler.from_config(cfg)}. */
     public PndmSampler(SchedulerConfig cfg) {
-        super("pndm", NoiseSchedule.fromConfig(cfg), cfg);
+        super("pndm", NoiseSchedule.fromConfig(cfg, false), cfg);
+        if (or(cfg.rescaleBetasZeroSnr(), false)) {
+            // PNDM divides by sqrt(alphas_cumprod), which is 0 at the last step of such a schedule;
+            // diffusers' PNDMScheduler silently ignores the flag and so samples the wrong schedule.
+            throw SchedulerConfig.bad("rescale_betas_zero_snr", "is true, which the pndm sampler cannot follow (nor does "
+                    + "diffusers' PNDMScheduler); use ddim, dpm++2m, euler or euler-a");
+        }
         if (prediction == PredictionType.SAMPLE) {
             throw SchedulerConfig.bad("prediction_type", "'sample' is not supported by the pndm sampler (nor by diffusers' "
                     + "PNDMScheduler); use ddim, euler or dpm++2m");

@@ -25,7 +25,7 @@ abstract class SigmaSampler extends AbstractSampler {
     protected float[] sigmas;
 
     SigmaSampler(String name, SchedulerConfig cfg, boolean karras, String interpolation) {
-        super(name, NoiseSchedule.fromConfig(cfg), cfg);
+        super(name, NoiseSchedule.forSigmaSampling(cfg), cfg);
         this.spacing = or(cfg.timestepSpacing(), "linspace");
         this.stepsOffset = or(cfg.stepsOffset(), 0);
         this.karras = karras;

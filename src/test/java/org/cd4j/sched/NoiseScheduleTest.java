@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.cd4j.sched.SchedFixtures.assertClose;
 import static org.cd4j.sched.SchedFixtures.tensor;
@@ -76,9 +77,28 @@ class NoiseScheduleTest {
         NoiseSchedule rescaled = NoiseSchedule.fromConfig(SchedFixtures.modelConfig(), true);
         assertThat(rescaled.alphaCumprod(999)).isEqualTo(0f);
         assertThat(rescaled.alphaCumprod(0)).isCloseTo(plain.alphaCumprod(0), within(1e-6f));
-        // DDIM is the sampler that reads the flag.
-        DdimSampler ddim = new DdimSampler(SchedFixtures.modelConfig().with("rescale_betas_zero_snr", true), 0);
-        assertThat(ddim.schedule().alphaCumprod(999)).isEqualTo(0f);
+        SchedulerConfig zeroSnr = SchedFixtures.modelConfig().with("rescale_betas_zero_snr", true);
+        // training (DDPMScheduler from diffusers 0.22 on), DDPM and DDIM read the flag from the config
+        assertThat(NoiseSchedule.fromConfig(zeroSnr).alphasCumprodArray()).containsExactly(rescaled.alphasCumprodArray());
+        assertThat(new DdimSampler(zeroSnr, 0).schedule().alphaCumprod(999)).isEqualTo(0f);
+        assertThat(new DdpmSampler(zeroSnr).schedule().alphaCumprod(999)).isEqualTo(0f);
+    }
+
+    @Test
+    void sigmaSamplersKeepTheFirstSigmaFinite() {
+        SchedulerConfig zeroSnr = SchedFixtures.modelConfig().with("rescale_betas_zero_snr", true);
+        float[] rescaled = NoiseSchedule.fromConfig(zeroSnr).alphasCumprodArray();
+        float[] clamped = NoiseSchedule.forSigmaSampling(zeroSnr).alphasCumprodArray();
+        assertThat(clamped[999]).isEqualTo(0x1p-24f);
+        assertThat(java.util.Arrays.copyOf(clamped, 999)).containsExactly(java.util.Arrays.copyOf(rescaled, 999));
+        // without the flag nothing changes
+        assertThat(NoiseSchedule.forSigmaSampling(SchedFixtures.modelConfig()).alphasCumprodArray())
+                .containsExactly(schedule.alphasCumprodArray());
+        for (String name : new String[]{"euler", "euler-a", "dpm++2m"}) {
+            assertThat(Samplers.create(name, zeroSnr).schedule().alphaCumprod(999)).as(name).isEqualTo(0x1p-24f);
+        }
+        assertThatThrownBy(() -> Samplers.create("pndm", zeroSnr)).hasMessageContaining("'rescale_betas_zero_snr'")
+                .hasMessageContaining("dpm++2m");
     }
 
     @Test

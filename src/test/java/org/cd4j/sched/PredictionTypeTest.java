@@ -79,6 +79,25 @@ class PredictionTypeTest {
     }
 
     /**
+     * A zero-terminal-SNR schedule with trailing timesteps starts from pure noise (ᾱ = 0, or 2^-24
+     * for the sigma samplers), where only a v or x0 prediction says anything about x0. Driven by
+     * the oracle, every sampler must still land on x0, and v and sample prediction must agree.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"ddpm", "ddim", "euler", "euler-a", "dpm++2m"})
+    void zeroTerminalSnrSamplingLandsOnTheCleanLatents(String name) {
+        SchedulerConfig zeroSnr = sd.with("rescale_betas_zero_snr", true).with("timestep_spacing", "trailing")
+                .with("set_alpha_to_one", true);
+        Tensor v = run(name, "v_prediction", zeroSnr, 8);
+        assertClose(name + " v vs sample", v, run(name, "sample", zeroSnr, 8), 1e-4);
+        // DPM-Solver (diffusers 0.21.4) ends at timestep 0, not at sigma 0: with exact x0 and
+        // data prediction it stays on sqrt(a)·x0 + sqrt(1−a)·(starting noise)
+        Tensor expected = !name.equals("dpm++2m") ? tensor("ddpm.x0")
+                : NoiseSchedule.fromConfig(zeroSnr).addNoise(tensor("ddpm.x0"), tensor("fake.init_noise"), Tensors.fromLongs(new long[]{0}, 1));
+        assertClose(name + " lands on x0", v, expected, 1e-3);
+    }
+
+    /**
      * PNDM combines the raw v outputs of several steps (as diffusers does), which is not the same
      * as combining noise predictions, so only single-output steps can agree exactly: the first
      * step of PLMS and of the Runge–Kutta warm-up. (The full v trajectories were checked against a
