@@ -1,6 +1,7 @@
 package org.cd4j.cli;
 
 import org.cd4j.pretrain.FocusConfig;
+import org.cd4j.pretrain.ZeroSnrConfig;
 import org.cd4j.pretrain.MiniModel;
 import org.cd4j.pretrain.PretrainConfig;
 import org.cd4j.pretrain.PretrainListener;
@@ -99,6 +100,18 @@ public final class PretrainCommand implements Callable<Integer> {
             description = "The middle range of timesteps, TO exclusive (default: ${DEFAULT-VALUE}).")
     String focusMid = D.focus().midFrom() + ":" + D.focus().midTo();
 
+    @Option(names = "--zero-snr-steps", paramLabel = "N",
+            description = "Steps of the phase after the focus phase that turns the model to zero terminal SNR and "
+                    + "v-prediction; 0 for none. A finished run without one may gain one (default: ${DEFAULT-VALUE}).")
+    int zeroSnrSteps = D.zeroSnr().steps();
+
+    @Option(names = "--zero-snr-learning-rate", paramLabel = "F", description = "Peak learning rate of the zero-SNR phase (default: ${DEFAULT-VALUE}).")
+    double zeroSnrLr = D.zeroSnr().lr();
+
+    @Option(names = "--zero-snr-mid-share", paramLabel = "F",
+            description = "Share of the zero-SNR phase's timesteps drawn from --focus-mid-timesteps (default: ${DEFAULT-VALUE}).")
+    double zeroSnrMidShare = D.zeroSnr().midShare();
+
     @Option(names = "--log-every", paramLabel = "N", description = "Steps between progress lines (default: ${DEFAULT-VALUE}).")
     int logEvery = 50;
 
@@ -125,7 +138,8 @@ public final class PretrainCommand implements Callable<Integer> {
             }
             FocusConfig focus = new FocusConfig(focusSteps, focusLr, focusDatasetSize, focusPatternShare, focusMidShare, midFrom, midTo);
             cfg = new PretrainConfig(output, seed, vaeSteps, vaeBatch, vaeCrop, vaeLr, datasetSize, steps, batch, lr, warmup,
-                    captionDropout, emaDecay, maxGradNorm, checkpointEvery, restartSteps, restarts, focus);
+                    captionDropout, emaDecay, maxGradNorm, checkpointEvery, restartSteps, restarts, focus,
+                    new ZeroSnrConfig(zeroSnrSteps, zeroSnrLr, zeroSnrMidShare));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

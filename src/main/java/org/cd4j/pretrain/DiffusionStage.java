@@ -14,6 +14,7 @@ import org.cd4j.nn.Module;
 import org.cd4j.nn.Rng;
 import org.cd4j.nn.Tensors;
 import org.cd4j.sched.NoiseSchedule;
+import org.cd4j.sched.PredictionType;
 import org.cd4j.text.ClipTextModel;
 import org.cd4j.text.ClipTokenizer;
 import org.cd4j.unet.UNet2DConditionModel;
@@ -35,7 +36,9 @@ import java.util.SplittableRandom;
  * prompt so the same model is the unconditional one classifier-free guidance needs. Captions name
  * a fresh random choice of the scene's attributes every time a picture is drawn. After the cosine
  * cycles comes the pattern-focus phase ({@link FocusConfig}): the same objective on a larger set of
- * pictures, with most patterns named and a share of timesteps from the middle range.
+ * pictures, with most patterns named and a share of timesteps from the middle range. Last comes
+ * the zero-SNR phase ({@link ZeroSnrConfig}): the focus phase's draws on the rescaled schedule,
+ * with the velocity as target.
  */
 final class DiffusionStage {
     static final String NAME = "diffusion";
@@ -47,13 +50,19 @@ final class DiffusionStage {
     private final ClipTextModel textEncoder;
     private final UNet2DConditionModel unet;
     private final NoiseSchedule schedule;
+    private final NoiseSchedule zeroSnrSchedule;
     private final double scalingFactor;
     private final PretrainListener listener;
     private final Map<String, long[]> tokenCache = new HashMap<>();
 
-    /** @param focusData the focus phase's pictures (null when the run has no focus phase) */
+    /**
+     * @param focusData       the focus phase's pictures (null when the run has no focus phase)
+     * @param schedule        Stable Diffusion's schedule, of the cycles and the focus phase
+     * @param zeroSnrSchedule the same rescaled to zero terminal SNR, of the zero-SNR phase
+     */
     DiffusionStage(PretrainConfig cfg, LatentSet data, LatentSet focusData, ClipTokenizer tokenizer, ClipTextModel textEncoder,
-                   UNet2DConditionModel unet, NoiseSchedule schedule, double scalingFactor, PretrainListener listener) {
+                   UNet2DConditionModel unet, NoiseSchedule schedule, NoiseSchedule zeroSnrSchedule, double scalingFactor,
+                   PretrainListener listener) {
         if (cfg.focus().steps() > 0 && focusData == null) throw new IllegalArgumentException("the focus phase needs its pictures");
         this.cfg = cfg;
         this.data = data;
@@ -62,6 +71,7 @@ final class DiffusionStage {
         this.textEncoder = textEncoder;
         this.unet = unet;
         this.schedule = schedule;
+        this.zeroSnrSchedule = zeroSnrSchedule;
         this.scalingFactor = scalingFactor;
         this.listener = listener;
     }
@@ -79,12 +89,18 @@ final class DiffusionStage {
         // every restart cycle has the same schedule, so adding cycles to a finished run changes none before
         FocusConfig focus = cfg.focus();
         LrSchedule focusLr = new LrSchedule("cosine", focus.lr(), focus.warmup(), Math.max(1, focus.steps()));
-        java.util.function.IntToDoubleFunction lr = s -> s >= cfg.cycleSteps() ? focusLr.at(s - cfg.cycleSteps())
+        ZeroSnrConfig zero = cfg.zeroSnr();
+        LrSchedule zeroLr = new LrSchedule("cosine", zero.lr(), zero.warmup(), Math.max(1, zero.steps()));
+        java.util.function.IntToDoubleFunction lr = s -> s >= cfg.focusEnd() ? zeroLr.at(s - cfg.focusEnd())
+                : s >= cfg.cycleSteps() ? focusLr.at(s - cfg.cycleSteps())
                 : s < cfg.steps() ? first.at(s) : restart.at((s - cfg.steps()) % cfg.restartSteps());
         long started = System.nanoTime();
         int firstStep = state.step();
         while (state.step() < cfg.totalSteps()) {
             int step = state.step();
+            boolean zeroPhase = step >= cfg.focusEnd();
+            // the earlier phases' average predicts the noise, not the velocity: start it afresh
+            if (step == cfg.focusEnd()) state.restartAverage();
             double loss;
             try (PointerScope scope = new PointerScope()) {
                 Tensor ids, latents, noise, t;
@@ -97,7 +113,8 @@ final class DiffusionStage {
                     noise = rng.randn(Tensors.shape(latents));
                     t = rng.randint(0, schedule.numTrainTimesteps(), idx.length);
                 } else {
-                    // the focus phase draws its samples with replacement, and its timesteps after the noise
+                    // the focus phase draws its samples with replacement, and its timesteps after the noise;
+                    // the zero-SNR phase goes on with the same draws, another share of middle timesteps
                     int s = step - cfg.cycleSteps();
                     SplittableRandom r = new SplittableRandom(Seeds.of(cfg.seed(), 6, s));
                     int[] idx = new int[cfg.batch()];
@@ -108,15 +125,18 @@ final class DiffusionStage {
                     noise = rng.randn(Tensors.shape(latents));
                     long[] ts = new long[idx.length];
                     for (int i = 0; i < ts.length; i++) {
-                        ts[i] = r.nextDouble() < focus.midShare() ? focus.midFrom() + r.nextInt(focus.midTo() - focus.midFrom())
+                        ts[i] = r.nextDouble() < (zeroPhase ? zero.midShare() : focus.midShare())
+                                ? focus.midFrom() + r.nextInt(focus.midTo() - focus.midFrom())
                                 : r.nextInt(schedule.numTrainTimesteps());
                     }
                     t = Tensors.fromLongs(ts, ts.length);
                 }
-                Tensor noisy = schedule.addNoise(latents, noise, t);
+                NoiseSchedule q = zeroPhase ? zeroSnrSchedule : schedule;
+                Tensor noisy = q.addNoise(latents, noise, t);
                 Tensor states = textEncoder.forward(ids).lastHiddenState();
                 Tensor pred = unet.forward(noisy, t, states);
-                Tensor total = pred.sub(noise).pow(new Scalar(2)).mean();
+                Tensor target = q.trainingTarget(zeroPhase ? PredictionType.V_PREDICTION : PredictionType.EPSILON, latents, noise, t);
+                Tensor total = pred.sub(target).pow(new Scalar(2)).mean();
                 total.backward();
                 double norm = GradClip.clip(state.params().values(), cfg.maxGradNorm());
                 loss = total.item_double();
@@ -126,10 +146,10 @@ final class DiffusionStage {
             }
             state.finishStep(cfg.emaDecay());
             ObjectNode r = metrics.record().put("stage", NAME).put("step", state.step()).put("loss", loss).put("lr", lr.applyAsDouble(step));
-            if (step >= cfg.cycleSteps()) r.put("phase", "focus");
+            if (step >= cfg.cycleSteps()) r.put("phase", zeroPhase ? "zero_snr" : "focus");
             metrics.write(r);
             listener.step(NAME, state.step(), cfg.totalSteps(), loss, (System.nanoTime() - started) / 1e9 / (state.step() - firstStep));
-            boolean cycleEnd = state.step() == cfg.steps() || state.step() == cfg.totalSteps()
+            boolean cycleEnd = state.step() == cfg.steps() || state.step() == cfg.totalSteps() || state.step() == cfg.focusEnd()
                     || state.step() > cfg.steps() && state.step() <= cfg.cycleSteps()
                     && (state.step() - cfg.steps()) % cfg.restartSteps() == 0;
             if (state.step() % cfg.checkpointEvery() == 0 || cycleEnd) {

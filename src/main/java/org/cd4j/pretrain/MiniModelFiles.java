@@ -46,6 +46,25 @@ public final class MiniModelFiles {
         AtomicFiles.write(file, true, out -> out.write(bytes));
     }
 
+    /**
+     * Marks {@code dir/scheduler/scheduler_config.json} as a zero-terminal-SNR v-prediction model
+     * ({@link ZeroSnrConfig}) sampled on trailing timesteps, with DPM-Solver++ as its sampler:
+     * PNDM cannot follow such a schedule.
+     */
+    static void setZeroSnr(Path dir) throws IOException {
+        Path file = dir.resolve("scheduler/scheduler_config.json");
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = (ObjectNode) json.readTree(file.toFile());
+        root.put("_class_name", "DPMSolverMultistepScheduler");
+        root.put("prediction_type", "v_prediction");
+        root.put("rescale_betas_zero_snr", true);
+        root.put("timestep_spacing", "trailing");
+        // PNDM's fields mean nothing to DPM-Solver
+        root.remove(java.util.List.of("skip_prk_steps", "set_alpha_to_one"));
+        byte[] bytes = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+        AtomicFiles.write(file, true, out -> out.write(bytes));
+    }
+
     private static void copy(String resource, Path target) throws IOException {
         byte[] bytes;
         try (InputStream in = MiniModelFiles.class.getResourceAsStream(resource)) {

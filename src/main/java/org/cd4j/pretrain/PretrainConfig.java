@@ -29,11 +29,13 @@ import java.nio.file.Path;
  *                       (the result equals a run made with that many from the start)
  * @param focus          the pattern-focus phase that follows the cycles (continuing the same weights,
  *                       moments and average)
+ * @param zeroSnr        the phase after it that turns the model to zero terminal SNR and v-prediction
  */
 public record PretrainConfig(Path output, long seed, int vaeSteps, int vaeBatch, int vaeCrop, double vaeLr,
                              int datasetSize, int steps, int batch, double lr, int warmupSteps,
                              double captionDropout, double emaDecay, double maxGradNorm, int checkpointEvery,
-                             int restartSteps, int restarts, FocusConfig focus) {
+                             int restartSteps, int restarts, FocusConfig focus,
+                             ZeroSnrConfig zeroSnr) {
     public PretrainConfig {
         if (output == null) throw new IllegalArgumentException("--output is required");
         positive("--vae-steps", vaeSteps);
@@ -51,6 +53,10 @@ public record PretrainConfig(Path output, long seed, int vaeSteps, int vaeBatch,
         if (restartSteps < 0) throw new IllegalArgumentException("--restart-steps must be >= 0, got " + restartSteps);
         if (restarts < 0) throw new IllegalArgumentException("--restarts must be >= 0, got " + restarts);
         if (focus == null) throw new IllegalArgumentException("the focus phase's settings are required");
+        if (zeroSnr == null) throw new IllegalArgumentException("the zero-SNR phase's settings are required");
+        if (zeroSnr.steps() > 0 && focus.steps() == 0) {
+            throw new IllegalArgumentException("the zero-SNR phase continues the focus phase's draws; it needs --focus-steps > 0");
+        }
     }
 
     /** Diffusion steps of the cosine cycles: the first cycle and the restarts. */
@@ -58,15 +64,20 @@ public record PretrainConfig(Path output, long seed, int vaeSteps, int vaeBatch,
         return steps + restarts * restartSteps;
     }
 
-    /** All diffusion steps: the cycles, then the focus phase. */
-    public int totalSteps() {
+    /** Diffusion steps up to the end of the focus phase. */
+    public int focusEnd() {
         return cycleSteps() + focus.steps();
+    }
+
+    /** All diffusion steps: the cycles, the focus phase, then the zero-SNR phase. */
+    public int totalSteps() {
+        return focusEnd() + zeroSnr.steps();
     }
 
     /** The same settings with {@code n} restart cycles. */
     public PretrainConfig withRestarts(int n) {
         return new PretrainConfig(output, seed, vaeSteps, vaeBatch, vaeCrop, vaeLr, datasetSize, steps, batch, lr,
-                warmupSteps, captionDropout, emaDecay, maxGradNorm, checkpointEvery, restartSteps, n, focus);
+                warmupSteps, captionDropout, emaDecay, maxGradNorm, checkpointEvery, restartSteps, n, focus, zeroSnr);
     }
 
     private static void positive(String flag, int v) {
@@ -76,12 +87,18 @@ public record PretrainConfig(Path output, long seed, int vaeSteps, int vaeBatch,
     /** The same settings with another focus phase. */
     public PretrainConfig withFocus(FocusConfig f) {
         return new PretrainConfig(output, seed, vaeSteps, vaeBatch, vaeCrop, vaeLr, datasetSize, steps, batch, lr,
-                warmupSteps, captionDropout, emaDecay, maxGradNorm, checkpointEvery, restartSteps, restarts, f);
+                warmupSteps, captionDropout, emaDecay, maxGradNorm, checkpointEvery, restartSteps, restarts, f, zeroSnr);
+    }
+
+    /** The same settings with another zero-SNR phase. */
+    public PretrainConfig withZeroSnr(ZeroSnrConfig z) {
+        return new PretrainConfig(output, seed, vaeSteps, vaeBatch, vaeCrop, vaeLr, datasetSize, steps, batch, lr,
+                warmupSteps, captionDropout, emaDecay, maxGradNorm, checkpointEvery, restartSteps, restarts, focus, z);
     }
 
     /** The settings the shipped mini model was made with (see docs/QUALITY.md). */
     public static PretrainConfig defaults(Path output) {
         return new PretrainConfig(output, 0, 1400, 32, 32, 1.5e-3, 6000, 3000, 32, 8e-4, 200, 0.1, 0.999, 1.0, 250, 2000, 3,
-                FocusConfig.defaults());
+                FocusConfig.defaults(), ZeroSnrConfig.defaults());
     }
 }

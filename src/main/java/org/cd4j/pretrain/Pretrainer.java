@@ -62,6 +62,7 @@ public final class Pretrainer {
             if (c.equals("model_index.json") || c.equals("vae/config.json") && Files.exists(out.resolve(c))) continue;
             MiniModelFiles.writeConfig(out, c);
         }
+        if (cfg.zeroSnr().steps() > 0) MiniModelFiles.setZeroSnr(out);
         MiniModelFiles.writeVocabulary(out);
         World world = new World(cfg.seed());
         Path checkpoints = state.resolve("checkpoints");
@@ -88,10 +89,12 @@ public final class Pretrainer {
             ParamInit.apply(te, Seeds.of(cfg.seed(), 11));
             UNet2DConditionModel unet = new UNet2DConditionModel(UNetConfig.load(out.resolve("unet/config.json")), DType.F32);
             ParamInit.apply(unet, Seeds.of(cfg.seed(), 12));
-            NoiseSchedule schedule = NoiseSchedule.fromConfig(SchedulerConfig.load(out.resolve("scheduler/scheduler_config.json")));
+            // the phases choose their schedule themselves; the config file describes the finished model
+            SchedulerConfig sched = SchedulerConfig.load(out.resolve("scheduler/scheduler_config.json"));
             ClipTokenizer tok = ClipTokenizer.load(out.resolve("tokenizer"));
             listener.message("diffusion: UNet " + unet.parameterCount() + " and text encoder " + te.parameterCount() + " parameters");
-            new DiffusionStage(cfg, data, focusData, tok, te, unet, schedule, vae.scalingFactor(), listener).run(checkpoints, metrics);
+            new DiffusionStage(cfg, data, focusData, tok, te, unet, NoiseSchedule.fromConfig(sched, false),
+                    NoiseSchedule.fromConfig(sched, true), vae.scalingFactor(), listener).run(checkpoints, metrics);
             writeWeights(out.resolve("unet/" + UNet2DConditionModel.SAFETENSORS_WEIGHTS), unet);
             writeWeights(out.resolve("text_encoder/model.safetensors"), te);
         }
@@ -123,6 +126,17 @@ public final class Pretrainer {
         SafetensorsWriter.write(file, m.namedParameters(), Map.of("format", "pt"), true);
     }
 
+    /** Removes the settings of a phase the earlier run did not have from both sides of the comparison. */
+    private static void dropKeys(String prefix, ObjectNode... nodes) {
+        for (ObjectNode n : nodes) {
+            List<String> keys = new ArrayList<>();
+            n.fieldNames().forEachRemaining(k -> {
+                if (k.startsWith(prefix)) keys.add(k);
+            });
+            n.remove(keys);
+        }
+    }
+
     /** Refuses a folder that holds something else, or a run with other settings. */
     private void checkOutput(Path out, Path state) throws IOException {
         Path settings = state.resolve("pretrain.json");
@@ -138,6 +152,8 @@ public final class Pretrainer {
         o.put("focus_steps", f.steps()).put("focus_lr", f.lr()).put("focus_dataset_size", f.datasetSize())
                 .put("focus_pattern_share", f.patternShare()).put("focus_mid_share", f.midShare())
                 .put("focus_mid_from", f.midFrom()).put("focus_mid_to", f.midTo());
+        ZeroSnrConfig z = cfg.zeroSnr();
+        o.put("zero_snr_steps", z.steps()).put("zero_snr_lr", z.lr()).put("zero_snr_mid_share", z.midShare());
         String mine = JSON.writeValueAsString(o);
         if (Files.isRegularFile(settings)) {
             ObjectNode theirs = (ObjectNode) JSON.readTree(Files.readString(settings));
@@ -145,18 +161,13 @@ public final class Pretrainer {
             int done = theirs.has("restarts") ? theirs.remove("restarts").asInt() : 1;
             // runs from before the focus phase had none; a run without one may gain one, with any settings
             int focusDone = theirs.path("focus_steps").asInt(0);
+            // and before the zero-SNR phase none either; a run without one may gain one in the same way
+            int zeroDone = theirs.path("zero_snr_steps").asInt(0);
             // compared as parsed, so number types match
             ObjectNode rest = (ObjectNode) JSON.readTree(mine);
             rest.remove("restarts");
-            if (focusDone == 0) {
-                for (ObjectNode n : List.of(theirs, rest)) {
-                    List<String> keys = new ArrayList<>();
-                    n.fieldNames().forEachRemaining(k -> {
-                        if (k.startsWith("focus_")) keys.add(k);
-                    });
-                    n.remove(keys);
-                }
-            }
+            if (focusDone == 0) dropKeys("focus_", theirs, rest);
+            if (zeroDone == 0) dropKeys("zero_snr_", theirs, rest);
             if (!theirs.equals(rest)) {
                 throw new IllegalArgumentException(out + " holds a pretraining run with other settings (" + settings
                         + "); use another --output or the same settings to resume");
@@ -170,9 +181,11 @@ public final class Pretrainer {
                         + " restart cycles; cycles cannot be added after it (asked for --restarts " + cfg.restarts() + ")");
             }
             boolean addsFocus = focusDone == 0 && cfg.focus().steps() > 0;
-            if (cfg.restarts() > done || addsFocus) {
+            boolean addsZero = zeroDone == 0 && cfg.zeroSnr().steps() > 0;
+            if (cfg.restarts() > done || addsFocus || addsZero) {
                 listener.message("extending " + out + (cfg.restarts() > done ? " from " + done + " to " + cfg.restarts()
-                        + " restart cycles" : "") + (addsFocus ? " with a focus phase of " + cfg.focus().steps() + " steps" : ""));
+                        + " restart cycles" : "") + (addsFocus ? " with a focus phase of " + cfg.focus().steps() + " steps" : "")
+                        + (addsZero ? " with a zero-SNR phase of " + cfg.zeroSnr().steps() + " steps" : ""));
                 // the folder is a finished model again only once the longer run's weights are written
                 Files.deleteIfExists(out.resolve("model_index.json"));
                 byte[] bytes = mine.getBytes(StandardCharsets.UTF_8);

@@ -66,6 +66,13 @@ final class StageState {
         }
     }
 
+    /** Starts the weight average afresh from the current weights (the decay's warm-up is not repeated). */
+    void restartAverage() {
+        try (NoGradGuard g = new NoGradGuard()) {
+            params.forEach((k, t) -> ema.get(k).copy_(t));
+        }
+    }
+
     /** The averaged weights of one module, under its own (unprefixed) names. */
     Map<String, Tensor> averaged(String prefix) {
         Map<String, Tensor> out = new LinkedHashMap<>();

@@ -4,7 +4,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.cd4j.io.SafetensorsFile;
 import org.cd4j.nn.DType;
 import org.cd4j.nn.Tensors;
+import org.cd4j.pipeline.GenerationRequest;
 import org.cd4j.pipeline.StableDiffusion;
+import org.cd4j.sched.SchedulerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +25,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class PretrainerTest {
     private static PretrainConfig tiny(Path out) {
         return new PretrainConfig(out, 3, 4, 2, 32, 1e-3, 8, 4, 2, 1e-3, 1, 0.25, 0.9, 1.0, 2, 2, 1,
-                new FocusConfig(4, 1e-3, 12, 0.9, 0.5, 150, 650));
+                new FocusConfig(4, 1e-3, 12, 0.9, 0.5, 150, 650), ZeroSnrConfig.none());
+    }
+
+    private static PretrainConfig withZeroSnr(Path out) {
+        return tiny(out).withZeroSnr(new ZeroSnrConfig(3, 1e-3, 0.25));
     }
 
     private static PretrainConfig noFocus(Path out) {
@@ -84,6 +90,48 @@ class PretrainerTest {
                 .hasMessageContaining("focus phase follows").hasMessageContaining("--restarts 2");
         assertThatThrownBy(() -> new Pretrainer(tiny(extended).withFocus(new FocusConfig(6, 1e-3, 12, 0.9, 0.5, 150, 650)),
                 PretrainListener.SILENT).run()).hasMessageContaining("other settings");
+    }
+
+    @Test
+    void theZeroSnrPhaseMakesAVPredictionModelAndResumesExactly(@TempDir Path tmp) throws Exception {
+        Path direct = new Pretrainer(withZeroSnr(tmp.resolve("direct")), PretrainListener.SILENT).run();
+        SchedulerConfig sc = SchedulerConfig.load(direct.resolve("scheduler/scheduler_config.json"));
+        assertThat(sc.predictionType()).isEqualTo("v_prediction");
+        assertThat(sc.rescaleBetasZeroSnr()).isTrue();
+        assertThat(sc.timestepSpacing()).isEqualTo("trailing");
+        StableDiffusion loaded = StableDiffusion.load(direct, DType.F32);
+        assertThat(loaded.sampler(GenerationRequest.of("a cup", 0)).name()).isEqualTo("dpm++2m");
+        assertThat(Files.readAllLines(direct.resolve("pretrain/metrics.jsonl")))
+                .filteredOn(l -> l.contains("\"phase\":\"zero_snr\""))
+                .extracting(l -> l.replaceAll(".*\"step\":(\\d+),.*", "$1"))
+                .containsExactly("11", "12", "13");
+
+        // a finished run without the phase, given it afterwards, and interrupted inside it
+        Path extended = tmp.resolve("extended");
+        new Pretrainer(tiny(extended), PretrainListener.SILENT).run();
+        assertThat(SchedulerConfig.load(extended.resolve("scheduler/scheduler_config.json")).predictionType()).isNull();
+        new Pretrainer(withZeroSnr(extended), PretrainListener.SILENT).run();
+        Files.delete(extended.resolve("model_index.json"));
+        Files.delete(extended.resolve("pretrain/checkpoints/diffusion-13.safetensors")); // resumes at 12
+        new Pretrainer(withZeroSnr(extended), PretrainListener.SILENT).run();
+        assertSameWeights(direct, extended);
+        // the velocity target differs from the noise: the phase changed the weights
+        assertThat(Tensors.maxAbsDiff(SafetensorsFile.open(direct.resolve("unet/diffusion_pytorch_model.safetensors"))
+                        .tensor("conv_out.bias"),
+                SafetensorsFile.open(tmp.resolve("extended/pretrain/checkpoints/diffusion-12.safetensors")).tensor("ema/unet.conv_out.bias")))
+                .isPositive();
+
+        assertThatThrownBy(() -> new Pretrainer(withZeroSnr(extended).withZeroSnr(new ZeroSnrConfig(5, 1e-3, 0.25)),
+                PretrainListener.SILENT).run()).hasMessageContaining("other settings");
+    }
+
+    @Test
+    void zeroSnrSettingsAreChecked(@TempDir Path tmp) {
+        assertThatThrownBy(() -> new ZeroSnrConfig(-1, 1e-3, 0.25)).hasMessageContaining("--zero-snr-steps");
+        assertThatThrownBy(() -> new ZeroSnrConfig(3, 0, 0.25)).hasMessageContaining("--zero-snr-learning-rate");
+        assertThatThrownBy(() -> new ZeroSnrConfig(3, 1e-3, 2)).hasMessageContaining("--zero-snr-mid-share");
+        assertThatThrownBy(() -> withZeroSnr(tmp).withFocus(new FocusConfig(0, 1e-3, 12, 0.9, 0.5, 150, 650)))
+                .hasMessageContaining("--focus-steps");
     }
 
     @Test
