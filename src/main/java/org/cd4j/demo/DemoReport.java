@@ -71,9 +71,9 @@ final class DemoReport {
         for (int i = 0; i < metrics.size(); i++) h.append(lossCurve(metrics.get(i), concepts.get(i).concept().name()));
 
         h.append("<h2>Generated pictures</h2><p>Each \"new contexts\" row is one picture per context prompt, all from ")
-                .append("the same seed. The mini model takes a picture's background mostly from its starting noise, not from ")
-                .append("the background words (the judge reads the named background in about a quarter of the base model's ")
-                .append("pictures; docs/QUALITY.md), so the four often look alike: look at the object.</p>");
+                .append("the same seed, so what differs between them comes from the words. The mini model samples from pure ")
+                .append("noise (a zero-terminal-SNR schedule), so it takes the background from the prompt: the judge reads the ")
+                .append("named background in three quarters of the base model's pictures (docs/QUALITY.md).</p>");
         for (Map.Entry<String, Map<Concept, ConceptEvaluation>> m : scores.entrySet()) {
             h.append("<h3>").append(esc(m.getKey())).append("</h3>");
             for (Map.Entry<Concept, ConceptEvaluation> e : m.getValue().entrySet()) {
