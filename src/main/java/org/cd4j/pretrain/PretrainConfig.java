@@ -55,7 +55,8 @@ public record PretrainConfig(Path output, long seed, int vaeSteps, int vaeBatch,
         if (focus == null) throw new IllegalArgumentException("the focus phase's settings are required");
         if (zeroSnr == null) throw new IllegalArgumentException("the zero-SNR phase's settings are required");
         if (zeroSnr.steps() > 0 && focus.steps() == 0) {
-            throw new IllegalArgumentException("the zero-SNR phase continues the focus phase's draws; it needs --focus-steps > 0");
+            throw new IllegalArgumentException("the zero-SNR phase continues the focus phase's draws; it needs --focus-steps > 0 "
+                    + "(or --zero-snr-steps 0 for none)");
         }
     }
 
