@@ -155,7 +155,11 @@ public final class StableDiffusion {
         }
         SamplerOptions opts = SamplerOptions.none().withEta(r.eta() == 0 ? null : r.eta());
         if (r.karrasSigmas()) opts = opts.withKarrasSigmas(true);
-        return Samplers.create(name, schedulerConfig, opts);
+        try {
+            return Samplers.create(name, schedulerConfig, opts);
+        } catch (SchedulerConfig.FieldException e) {
+            throw new IllegalArgumentException(folder.schedulerConfig() + ": " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -197,8 +197,19 @@ public record SchedulerConfig(
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS) // Python's json writes -Infinity (lambda_min_clipped)
             .build();
 
-    static IllegalArgumentException bad(String field, String what) {
-        return new IllegalArgumentException("scheduler config field '" + field + "' " + what);
+    static FieldException bad(String field, String what) {
+        return new FieldException("scheduler config field '" + field + "' " + what);
+    }
+
+    /**
+     * A config value that is malformed, or that the chosen sampler cannot follow. Its own type so
+     * that a caller who knows which file the config came from can say so (a sampler is built long
+     * after the file was read).
+     */
+    public static final class FieldException extends IllegalArgumentException {
+        FieldException(String message) {
+            super(message);
+        }
     }
 
     private static void checkBeta(String field, Double v) {

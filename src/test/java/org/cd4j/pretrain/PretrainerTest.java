@@ -101,6 +101,10 @@ class PretrainerTest {
         assertThat(sc.timestepSpacing()).isEqualTo("trailing");
         StableDiffusion loaded = StableDiffusion.load(direct, DType.F32);
         assertThat(loaded.sampler(GenerationRequest.of("a cup", 0)).name()).isEqualTo("dpm++2m");
+        // PNDM cannot follow the schedule; the error names the file that asks for it
+        assertThatThrownBy(() -> loaded.sampler(new GenerationRequest("a cup", null, 0, 10, 5.0, "pndm", 0.0, 0, 0, 1, false, null)))
+                .hasMessageContaining(direct.resolve("scheduler/scheduler_config.json").toString())
+                .hasMessageContaining("'rescale_betas_zero_snr'");
         assertThat(Files.readAllLines(direct.resolve("pretrain/metrics.jsonl")))
                 .filteredOn(l -> l.contains("\"phase\":\"zero_snr\""))
                 .extracting(l -> l.replaceAll(".*\"step\":(\\d+),.*", "$1"))
