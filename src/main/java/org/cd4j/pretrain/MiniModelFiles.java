@@ -37,13 +37,9 @@ public final class MiniModelFiles {
 
     /** Sets {@code scaling_factor} in {@code dir/vae/config.json}. */
     static void setScalingFactor(Path dir, double factor) throws IOException {
-        Path file = dir.resolve("vae/config.json");
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode root = (ObjectNode) json.readTree(file.toFile());
         // five significant digits, as SD's 0.18215
-        root.put("scaling_factor", Double.parseDouble(String.format(java.util.Locale.ROOT, "%.5g", factor)));
-        byte[] bytes = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
-        AtomicFiles.write(file, true, out -> out.write(bytes));
+        edit(dir.resolve("vae/config.json"),
+                root -> root.put("scaling_factor", Double.parseDouble(String.format(java.util.Locale.ROOT, "%.5g", factor))));
     }
 
     /**
@@ -52,15 +48,21 @@ public final class MiniModelFiles {
      * PNDM cannot follow such a schedule.
      */
     static void setZeroSnr(Path dir) throws IOException {
-        Path file = dir.resolve("scheduler/scheduler_config.json");
+        edit(dir.resolve("scheduler/scheduler_config.json"), root -> {
+            root.put("_class_name", "DPMSolverMultistepScheduler");
+            root.put("prediction_type", "v_prediction");
+            root.put("rescale_betas_zero_snr", true);
+            root.put("timestep_spacing", "trailing");
+            // PNDM's fields mean nothing to DPM-Solver
+            root.remove(java.util.List.of("skip_prk_steps", "set_alpha_to_one"));
+        });
+    }
+
+    /** Rewrites one JSON config file in place (atomically) after {@code change}. */
+    private static void edit(Path file, java.util.function.Consumer<ObjectNode> change) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = (ObjectNode) json.readTree(file.toFile());
-        root.put("_class_name", "DPMSolverMultistepScheduler");
-        root.put("prediction_type", "v_prediction");
-        root.put("rescale_betas_zero_snr", true);
-        root.put("timestep_spacing", "trailing");
-        // PNDM's fields mean nothing to DPM-Solver
-        root.remove(java.util.List.of("skip_prk_steps", "set_alpha_to_one"));
+        change.accept(root);
         byte[] bytes = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
         AtomicFiles.write(file, true, out -> out.write(bytes));
     }
